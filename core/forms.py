@@ -1,0 +1,76 @@
+"""Forms rendered from marshmallow schemas: the schema is the one rule for forms, imports
+and the API; ``form_fields`` turns it into what the ``form`` macro draws."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext
+from marshmallow import Schema, fields, validate
+
+
+@dataclass
+class FormField:
+    name: str
+    label: str
+    widget: str
+    required: bool
+    value: Any
+    errors: list[str]
+    choices: list[tuple[str, str]]
+    help: str = ""
+
+
+def _widget(field: fields.Field) -> str:
+    if "widget" in field.metadata:
+        return field.metadata["widget"]
+    if isinstance(field, fields.Boolean):
+        return "checkbox"
+    if isinstance(field, fields.Email):
+        return "email"
+    if isinstance(field, (fields.Integer,)):
+        return "number"
+    if any(isinstance(v, validate.OneOf) for v in _validators(field)):
+        return "select"
+    return "text"
+
+
+def _validators(field: fields.Field) -> list:
+    return list(field.validators or [])
+
+
+def _choices(field: fields.Field) -> list[tuple[str, str]]:
+    for validator in _validators(field):
+        if isinstance(validator, validate.OneOf):
+            labels = list(validator.labels) if validator.labels else list(validator.choices)
+            return [(str(c), str(lbl)) for c, lbl in zip(validator.choices, labels)]
+    return []
+
+
+def translate_errors(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in translate_errors(value)]
+    if isinstance(messages, (list, tuple)):
+        return [m for value in messages for m in translate_errors(value)]
+    return [gettext(str(messages))]
+
+
+def form_fields(schema: Schema, values: dict | None = None, errors: dict | None = None) -> list[FormField]:
+    values = values or {}
+    errors = errors or {}
+    result = []
+    for name, field in schema.fields.items():
+        if field.dump_only:
+            continue
+        value = values.get(name, field.load_default if field.load_default is not None and not callable(field.load_default) else None)
+        result.append(FormField(
+            name=name,
+            label=str(field.metadata.get("label", name)),
+            widget=_widget(field),
+            required=field.required,
+            value="" if value is None else value,
+            errors=translate_errors(errors.get(name, [])),
+            choices=_choices(field),
+            help=str(field.metadata.get("help", "")),
+        ))
+    return result

@@ -1,0 +1,62 @@
+"""Workspace pages every signed-in user has: home, global search, language, job status."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.access import USE_WORKSPACE, has_permission, public, require
+from core.db import db
+from core.i18n import LANGUAGES
+from core.models import JobRun
+from core.runtime import kontor
+
+bp = Blueprint("workspace", __name__)
+
+
+@bp.get("/")
+@require(USE_WORKSPACE)
+def home():
+    return render_template("core/home.html", modules=[m for m in kontor.modules if kontor.is_enabled(m.name)])
+
+
+@bp.get("/search")
+@require(USE_WORKSPACE)
+def search():
+    query = request.args.get("q", "").strip()[:200]
+    results = kontor.hook("search", user=current_user, query=query, limit=20) if query else []
+    groups: dict[str, list] = {}
+    for result in results:
+        groups.setdefault(result.entity_type, []).append(result)
+    return render_template("core/search.html", query=query, groups=groups)
+
+
+@bp.post("/language")
+@public
+def language():
+    chosen = request.form.get("language")
+    if chosen not in LANGUAGES:
+        abort(400)
+    session["language"] = chosen
+    if current_user.is_authenticated:
+        current_user.language = chosen
+        db.session.commit()
+    target = request.form.get("next") or ""
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("workspace.home"))
+
+
+@bp.get("/jobs/<int:run_id>")
+@require(USE_WORKSPACE)
+def job_status(run_id: int):
+    """Progress of a job, for the user who started it (and admins)."""
+    run = db.session.get(JobRun, run_id)
+    if run is None or (run.user_id != current_user.id and not has_permission(current_user, "core.admin")):
+        abort(404)
+    data = {"id": run.id, "name": run.name, "state": run.state, "progress": run.progress,
+            "total": run.total, "percent": run.percent, "message": run.message, "result": run.result,
+            "error": _("The job failed.") if run.state == "failed" else ""}
+    if request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json":
+        return jsonify(data)
+    return render_template("core/job.html", run=run)
+
+
