@@ -5,6 +5,7 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -66,9 +67,10 @@ def module_settings(module: str):
         abort(404)
     schema = settings_service.schema_for(module)
     errors: dict = {}
-    values = {s.name: settings_service.get(s.name) for s in declared}
+    keys = {s.name: settings_service.field_name(s) for s in declared}
+    values = {keys[s.name]: settings_service.get(s.name) for s in declared}
     if request.method == "POST":
-        values = {s.name: request.form.get(s.name) for s in declared}
+        values = {keys[s.name]: request.form.get(keys[s.name]) for s in declared}
         try:
             settings_service.save(module, request.form)
         except ValidationError as exc:
@@ -77,14 +79,15 @@ def module_settings(module: str):
         else:
             flash(_("Settings saved."), "success")
             return redirect(url_for("admin.module_settings", module=module))
-    secrets = {s.name: settings_service.masked(settings_service.get(s.name)) for s in declared if s.type == "secret"}
+    secrets = {keys[s.name]: settings_service.masked(settings_service.get(s.name))
+               for s in declared if s.type == "secret"}
     for name in secrets:
         values[name] = ""
     return render_template("core/admin/settings.html", pages=_settings_modules(), module=kontor.module(module),
                            fields=form_fields(schema, values, errors), secrets=secrets), (400 if errors else 200)
 
 
-OUTBOX_COLUMNS = [Column("created_at", "Created"), Column("subject", "Subject"), Column("state", "State")]
+OUTBOX_COLUMNS = [Column("created_at", _l("Created")), Column("subject", _l("Subject")), Column("state", _l("State"))]
 
 
 @bp.get("/outbox")
