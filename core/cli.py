@@ -151,6 +151,10 @@ def plugins():
     """List the installed plugins: name, version, source, status and hooks."""
     from core.runtime import kontor
 
+    try:
+        kontor.refresh()
+    except Exception as exc:  # no database yet: show what is installed anyway
+        click.echo(f"(module switches unknown: {type(exc).__name__}; run 'kontor db upgrade')", err=True)
     for info in sorted(kontor.plugins.plugins.values(), key=lambda p: p.name):
         module = info.module
         if info.status == "failed":

@@ -1,12 +1,16 @@
 """Switching modules on and off at run time."""
 from __future__ import annotations
 
+import logging
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.db import db, utcnow
 from core.models import ModuleState
 from core.runtime import kontor
+
+log = logging.getLogger(__name__)
 
 
 class ModuleError(ValueError):
@@ -47,8 +51,11 @@ def set_enabled(name: str, enabled: bool, user=None) -> None:
     kontor.bump_revision()
     db.session.commit()
     kontor.refresh(force=True)
-    if enabled:
-        kontor.hook("module_enabled", name=name)
-    else:
-        # The module switched off hears it too: it is no longer among the enabled ones.
-        kontor.plugins.call("module_disabled", kontor.enabled | {name}, name=name)
+    try:
+        if enabled:
+            kontor.hook("module_enabled", name=name)
+        else:
+            # The module switched off hears it too: it is no longer among the enabled ones.
+            kontor.plugins.call("module_disabled", kontor.enabled | {name}, name=name)
+    except Exception:  # the switch is stored; a plugin's listener failing must not undo it
+        log.exception("A plugin failed while being told that module %s was switched", name)

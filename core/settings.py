@@ -30,11 +30,10 @@ def declaration(name: str) -> Setting:
 
 
 def _decode(setting: Setting, raw):
-    if raw is None:
-        return setting.default
-    if setting.type == "decimal":
-        return Decimal(str(raw))
-    return raw
+    value = setting.default if raw is None else raw
+    if setting.type == "decimal" and value is not None:
+        return Decimal(str(value))
+    return value
 
 
 def get(name: str):
@@ -62,9 +61,15 @@ def _field_for(setting: Setting) -> fields.Field:
     return fields.String(validate=validate.Length(max=2000), **options)
 
 
+def field_name(setting: Setting) -> str:
+    """The form field of a setting: its name without the module (marshmallow reads dotted
+    names as nested data)."""
+    return setting.name.split(".", 1)[1]
+
+
 def schema_for(module: str) -> Schema:
     """A marshmallow schema for the settings page of ``module``."""
-    return Schema.from_dict({s.name: _field_for(s) for s in declared(module)})()
+    return Schema.from_dict({field_name(s): _field_for(s) for s in declared(module)})()
 
 
 def masked(value: str | None) -> str:
@@ -80,20 +85,22 @@ def save(module: str, form_data: dict) -> None:
     items = declared(module)
     data = {}
     for setting in items:
-        raw = form_data.get(setting.name)
+        key = field_name(setting)
+        raw = form_data.get(key)
         if setting.type == "boolean":
-            data[setting.name] = raw in ("on", "true", "1", True)
+            data[key] = raw in ("on", "true", "1", True)
         elif setting.type == "secret" and not raw:
             continue
         elif raw in (None, "") and not setting.required:
-            data[setting.name] = None
+            data[key] = None
         else:
-            data[setting.name] = raw
+            data[key] = raw
     loaded = schema_for(module).load({k: v for k, v in data.items() if v is not None})
     for setting in items:
-        if setting.type == "secret" and setting.name not in loaded:
+        key = field_name(setting)
+        if setting.type == "secret" and key not in loaded:
             continue
-        value = loaded.get(setting.name)
+        value = loaded.get(key)
         if isinstance(value, Decimal):
             value = str(value)
         row = db.session.get(SettingValue, setting.name)

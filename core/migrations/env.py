@@ -1,20 +1,20 @@
-"""Alembic environment for Kontor; run through ``core.migrate``, not the alembic command."""
+"""Alembic environment for Kontor; run through ``core.migrate``, not the alembic command.
+One branch at a time: it compares and records only that branch's tables."""
 from alembic import context
 
 from core.db import UTCDateTime, db
 
 config = context.config
 connection = config.attributes["connection"]
-only_branch = config.attributes.get("only_branch")
+prefix = config.attributes["branch"] + "_"
+version_table = config.attributes["version_table"]
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    # A revision of one plugin compares only that plugin's tables (prefix "<branch>_").
-    if only_branch and type_ == "table":
-        return name.startswith(only_branch + "_")
-    if only_branch and hasattr(obj, "table"):
-        return obj.table.name.startswith(only_branch + "_")
-    return name != "alembic_version"
+    # A branch owns the tables whose names start with "<branch>_", and not the version
+    # tables of any branch.
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
+    return table.startswith(prefix) and not table.endswith("_alembic_version")
 
 
 def render_item(type_, obj, autogen_context):
@@ -27,6 +27,7 @@ def render_item(type_, obj, autogen_context):
 context.configure(
     connection=connection,
     target_metadata=db.metadata,
+    version_table=version_table,
     render_as_batch=connection.dialect.name == "sqlite",
     include_object=include_object,
     compare_type=True,

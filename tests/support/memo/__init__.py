@@ -19,8 +19,8 @@ from core.hookspecs import hookspec
 CALLS: list[tuple[str, dict]] = []
 
 
-def called(name: str, **kwargs):
-    CALLS.append((name, kwargs))
+def called(hook: str, **kwargs):
+    CALLS.append((hook, kwargs))
 
 
 class Memo(db.Model):
