@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.numbers import format_currency
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import Babel, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +18,9 @@ DEFAULT_TIMEZONE = "Europe/Berlin"
 babel = Babel()
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
+    if not has_request_context():
+        return None  # a command, a job, a test: the default language
     if getattr(current_user, "is_authenticated", False) and getattr(current_user, "language", None):
         return current_user.language
     chosen = session.get("language")
