@@ -74,6 +74,7 @@ def make_app(database_url, tmp_path):
             "LOAD_ENTRY_POINTS": False,
             "WTF_CSRF_ENABLED": False,
             "SMTP_URL": "",
+            "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
         }
         settings.update(config)
         app = create_app(settings)

@@ -5,13 +5,18 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import TimestampMixin, UTCDateTime, db
 
-_hasher = PasswordHasher()
+
+
+def _hasher() -> PasswordHasher:
+    # argon2's defaults; tests set PASSWORD_HASH_PARAMS to cheaper ones to stay fast.
+    return PasswordHasher(**current_app.config.get("PASSWORD_HASH_PARAMS", {}))
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -40,12 +45,12 @@ class User(UserMixin, TimestampMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = _hasher().hash(password)
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:
             return False
         try:
-            return _hasher.verify(self.password_hash, password)
+            return _hasher().verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 from sqlalchemy import select
 
 from core.access import public
@@ -37,6 +37,11 @@ class OwnerSchema(Schema):
         validate=validate.OneOf(list(LANGUAGES), list(LANGUAGES.values())),
         metadata={"label": _l("Language")},
     )
+
+    @post_load
+    def normalize_email(self, data, **kwargs):
+        data["email"] = data["email"].strip().lower()
+        return data
 
     @validates_schema
     def passwords_match(self, data, **kwargs):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import types
 
 import click
@@ -69,6 +70,24 @@ def count_job(steps: int):
 
 def tick_job():
     called("tick")
+
+
+# The test releases this to let memo.wait finish, so it can watch the job half-way.
+RELEASE = threading.Event()
+
+
+def wait_job():
+    jobs.progress(1, 2, "waiting for release")
+    if not RELEASE.wait(timeout=20):
+        raise TimeoutError("never released")
+    jobs.progress(2, 2, "released")
+    return "finished"
+
+
+def fail_job():
+    db.session.add(Memo(title="half-written"))
+    db.session.flush()
+    raise ValueError("the memo service is down")
 
 
 # A hook of this plugin's own, for other plugins (addhookspecs).
@@ -146,6 +165,8 @@ def register_migrations():
 @hookimpl
 def register_jobs():
     return [Job(name="memo.count", function=count_job),
+            Job(name="memo.wait", function=wait_job),
+            Job(name="memo.fail", function=fail_job),
             Job(name="memo.tick", function=tick_job, schedule=lambda dt: True)]
 
 
