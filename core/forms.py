@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, missing, validate
 
 
 @dataclass
@@ -62,7 +62,10 @@ def form_fields(schema: Schema, values: dict | None = None, errors: dict | None 
     for name, field in schema.fields.items():
         if field.dump_only:
             continue
-        value = values.get(name, field.load_default if field.load_default is not None and not callable(field.load_default) else None)
+        default = field.load_default
+        if default is missing or callable(default):  # marshmallow's "no default" is not a value to show
+            default = None
+        value = values.get(name, default)
         result.append(FormField(
             name=name,
             label=str(field.metadata.get("label", name)),
