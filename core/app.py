@@ -197,7 +197,11 @@ def _error_pages(app: Flask) -> None:
     def csrf_error(error):
         return render_template("core/error.html", code=400, error=error, csrf=True), 400
 
-    for code in (403, 404):
-        app.register_error_handler(
-            code, lambda error, code=code: (render_template("core/error.html", code=code, error=error), code)
-        )
+    def error_page(error):
+        code = getattr(error, "code", 500) or 500
+        if code == 500:
+            db.session.rollback()  # the failed request's changes are not kept
+        return render_template("core/error.html", code=code, error=error), code
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, error_page)

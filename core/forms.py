@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, missing, validate
 
 
@@ -77,3 +78,31 @@ def form_fields(schema: Schema, values: dict | None = None, errors: dict | None 
             help=str(field.metadata.get("help", "")),
         ))
     return result
+
+
+# Validators with messages in the user's language. marshmallow fills in {min}/{max} after
+# translation, so the German text keeps its own word order. Use these instead of
+# marshmallow.validate's own for anything a user sees.
+
+def one_of(choices, labels=None) -> validate.OneOf:
+    return validate.OneOf(choices, labels, error=_l("Choose one of the offered values."))
+
+
+def number_range(minimum=None, maximum=None) -> validate.Range:
+    if minimum is not None and maximum is not None:
+        message = _l("Enter a number from {min} to {max}.")
+    elif minimum is not None:
+        message = _l("Enter a number of at least {min}.")
+    else:
+        message = _l("Enter a number of at most {max}.")
+    return validate.Range(min=minimum, max=maximum, error=message)
+
+
+def length(minimum=None, maximum=None) -> validate.Length:
+    if minimum is not None and maximum is not None:
+        message = _l("Enter between {min} and {max} characters.")
+    elif minimum is not None:
+        message = _l("Enter at least {min} characters.")
+    else:
+        message = _l("Enter at most {max} characters.")
+    return validate.Length(min=minimum, max=maximum, error=message)

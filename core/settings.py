@@ -8,9 +8,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
+from core import forms
 from core.db import db
 from core.declarations import Setting
 from core.models import SettingValue
@@ -44,7 +45,7 @@ def get(name: str):
 
 def _field_for(setting: Setting) -> fields.Field:
     options = {"required": setting.required, "metadata": {"label": setting.label, "help": setting.help}}
-    bounds = validate.Range(min=setting.minimum, max=setting.maximum) if (
+    bounds = forms.number_range(setting.minimum, setting.maximum) if (
         setting.minimum is not None or setting.maximum is not None) else None
     if setting.type == "integer":
         return fields.Integer(validate=bounds, strict=False, **options)
@@ -55,10 +56,10 @@ def _field_for(setting: Setting) -> fields.Field:
     if setting.type == "choice":
         values = [value for value, _label in setting.choices]
         labels = [label for _value, label in setting.choices]
-        return fields.String(validate=validate.OneOf(values, labels), **options)
+        return fields.String(validate=forms.one_of(values, labels), **options)
     if setting.type == "secret":
         return fields.String(metadata={**options["metadata"], "widget": "password"}, required=False)
-    return fields.String(validate=validate.Length(max=2000), **options)
+    return fields.String(validate=forms.length(maximum=2000), **options)
 
 
 def field_name(setting: Setting) -> str:

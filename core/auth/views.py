@@ -5,14 +5,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
 from sqlalchemy import select
 
 from core.access import public
 from core.auth import setup
 from core.auth.models import User
 from core.db import db, utcnow
-from core.forms import form_fields
+from core.forms import form_fields, length, one_of
 from core.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
@@ -24,17 +24,17 @@ class LoginSchema(Schema):
 
 
 class OwnerSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"label": _l("Your name")})
+    name = fields.String(required=True, validate=length(1, 200), metadata={"label": _l("Your name")})
     email = fields.Email(required=True, metadata={"label": _l("Email")})
     password = fields.String(
         required=True,
-        validate=validate.Length(min=10, max=200, error=_l("Use at least 10 characters.")),
+        validate=length(10, 200),
         metadata={"label": _l("Password"), "widget": "password", "help": _l("At least 10 characters.")},
     )
     password_repeat = fields.String(required=True, metadata={"label": _l("Repeat password"), "widget": "password"})
     language = fields.String(
         load_default="de",
-        validate=validate.OneOf(list(LANGUAGES), list(LANGUAGES.values())),
+        validate=one_of(list(LANGUAGES), list(LANGUAGES.values())),
         metadata={"label": _l("Language")},
     )
 

@@ -44,6 +44,8 @@ def test_invalid_values_are_refused_per_field_and_nothing_is_stored(app, owner_c
     page = response.get_data(as_text=True)
     assert page.count("invalid-feedback") == 3
     assert "Not a valid number." in page
+    assert "Enter a number from 1 to 100." in page
+    assert "Choose one of the offered values." in page
     with app.test_request_context():
         app.extensions["kontor"].refresh()
         assert settings.get("memo.greeting") == "Moin"  # nothing half-saved
