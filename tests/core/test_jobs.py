@@ -124,3 +124,34 @@ def test_periodic_job_fires_in_the_consumer(consumer_app):
             return db.session.execute(select(JobRun).where(JobRun.name == "memo.tick", JobRun.state == "done")).first()
 
     assert _wait_for(tick_recorded)
+
+
+def test_jobs_go_through_redis_when_configured(make_app):
+    """KONTOR_REDIS_URL switches the queue to Redis; set KONTOR_TEST_REDIS_URL to test it."""
+    import os
+
+    redis_url = os.environ.get("KONTOR_TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("set KONTOR_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to test the Redis queue")
+    app = make_app(PLUGINS=[memo], JOBS_IMMEDIATE=False, REDIS_URL=redis_url)
+    queue = app.extensions["kontor"].queue
+    assert type(queue).__name__ == "RedisHuey"
+    queue.flush()
+    consumer = jobs.consumer(queue, workers=1, embedded=True)
+    consumer.start()
+    try:
+        with app.test_request_context():
+            run = jobs.enqueue("memo.count", 2)
+            db.session.commit()
+            run_id = run.id
+
+        def finished():
+            with app.app_context():
+                state = db.session.get(JobRun, run_id).state
+                db.session.remove()
+                return state == "done"
+
+        assert _wait_for(finished)
+    finally:
+        consumer.stop(graceful=True)
+        queue.flush()
