@@ -28,12 +28,13 @@ from core.declarations import (  # noqa: E402
 from core.db import Base, TimestampMixin, UTCDateTime, db, utcnow  # noqa: E402
 from core.access import PUBLIC, USE_WORKSPACE, has_permission, public, require  # noqa: E402
 from core.runtime import kontor  # noqa: E402
-from core import jobs, mail, settings  # noqa: E402
+from core import forms, jobs, listing, mail, settings  # noqa: E402
 from core.app import create_app  # noqa: E402
 
 __all__ = [
     "hookimpl", "create_app", "kontor", "db", "Base", "TimestampMixin", "UTCDateTime", "utcnow",
-    "require", "public", "has_permission", "PUBLIC", "USE_WORKSPACE", "jobs", "mail", "settings",
+    "require", "public", "has_permission", "PUBLIC", "USE_WORKSPACE", "forms", "jobs", "listing", "mail",
+    "settings",
     "ROLES", "ActionLink", "Conversion", "DemoData", "EntityType", "FieldType", "Job", "MenuItem",
     "MigrationSource", "Module", "Permission", "RecordEvent", "ReportType", "SearchResult",
     "Setting", "Tab",

@@ -7,18 +7,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields
 
-from core import db, require, settings
-from core.forms import form_fields
-from core.listing import paginate
+from core import db, forms, listing, require, settings
 from kontor_hello.models import Greeting
 
 bp = Blueprint("hello", __name__, url_prefix="/hello", template_folder="templates")
 
 
 class GreetingSchema(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=200),
+    text = fields.String(required=True, validate=forms.length(1, 200),
                          metadata={"label": _l("Greeting")})
 
 
@@ -26,7 +24,7 @@ SORT_COLUMNS = {"created_at": Greeting.created_at, "text": Greeting.text}
 
 
 def _render(fields_, status=200):
-    page = paginate(
+    page = listing.paginate(
         db.select(Greeting), Greeting, SORT_COLUMNS,
         sort=request.args.get("sort", "created_at"), direction=request.args.get("dir", "desc"),
         after=request.args.get("after"), page_size=settings.get("core.page_size"),
@@ -38,7 +36,7 @@ def _render(fields_, status=200):
 @require("hello.view")
 def index():
     defaults = {"text": settings.get("hello.default_greeting")}
-    return _render(form_fields(GreetingSchema(), defaults))
+    return _render(forms.form_fields(GreetingSchema(), defaults))
 
 
 @bp.post("/")
@@ -48,7 +46,7 @@ def add():
     try:
         data = GreetingSchema().load(values)
     except ValidationError as exc:
-        return _render(form_fields(GreetingSchema(), values, exc.messages), status=400)
+        return _render(forms.form_fields(GreetingSchema(), values, exc.messages), status=400)
     db.session.add(Greeting(text=data["text"]))
     db.session.commit()
     flash(_("Greeting added."), "success")
