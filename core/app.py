@@ -18,7 +18,7 @@ from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from core import access, i18n, jobs
+from core import access, i18n, jobs, settings
 from core.db import db, normalize_url
 from core.plugins import BUILTIN_PLUGINS, PluginManager
 from core.runtime import Kontor
@@ -187,6 +187,7 @@ def _template_context():
         "job_states": {"queued": _l("queued"), "running": _l("running"), "done": _l("done"),
                        "failed": _l("failed")},
         "kontor_menu": menu,
+        "company_name": settings.get("core.company_name") or "Kontor",
         "languages": i18n.LANGUAGES,
         "has_permission": lambda name, record=None: access.has_permission(current_user, name, record),
     }

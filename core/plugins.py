@@ -88,8 +88,10 @@ class PluginManager:
     # Loading
 
     def load(self, builtins: Iterable[Any], extra: Iterable[Any] = (), use_entry_points=True):
-        for target in list(builtins) + list(extra):
+        for target in builtins:
             self._load_one(target, "built-in")
+        for target in extra:
+            self._load_one(target, "configured")
         if use_entry_points:
             for ep in entry_points(group=ENTRY_POINT_GROUP):
                 dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist else ep.value

@@ -130,7 +130,7 @@ def test_kontor_plugins_command_lists_name_version_source_status_hooks(app, monk
     runner = CliRunner()
     result = runner.invoke(cli, ["plugins"], obj=_script_info(app))
     assert result.exit_code == 0, result.output
-    assert "memo  1.2.3  built-in  enabled" in result.output
+    assert "memo  1.2.3  configured  enabled" in result.output
     assert "register_blueprints" in result.output
 
 

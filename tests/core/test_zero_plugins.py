@@ -30,4 +30,6 @@ def test_core_settings_save_without_plugins(bare_client):
     app, client = bare_client
     response = client.post("/admin/settings/core", data={"company_name": "Müller GmbH", "page_size": "10"})
     assert response.status_code == 302
-    assert 'value="Müller GmbH"' in client.get("/admin/settings/core").get_data(as_text=True)
+    page = client.get("/admin/settings/core").get_data(as_text=True)
+    assert 'value="Müller GmbH"' in page
+    assert "<title>Settings · Müller GmbH</title>" in client.get("/admin/settings/core", headers={"Accept-Language": "en"}).get_data(as_text=True)
