@@ -29,7 +29,7 @@ def register_permissions():
 def register_settings():
     return [
         Setting("core.company_name", _l("Company name"), default="Kontor",
-                help=_l("Shown in the top bar and in emails.")),
+                help=_l("Shown in the top bar and in the browser tab.")),
         Setting("core.page_size", _l("Rows per page in lists"), type="integer", default=25,
                 minimum=5, maximum=200),
     ]

@@ -6,11 +6,10 @@ signed-in clients. After every test all rows are removed.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, text
-
 from core import create_app, db
 from core import migrate
-from hello_testing import OWNER, USER, app_config, create_user, fresh_database, sign_in
+from core.testing import empty_all_tables, fresh_database, sign_in
+from hello_testing import OWNER, USER, app_config, create_user
 
 
 @pytest.fixture(scope="session")
@@ -34,22 +33,9 @@ def app(database_url, tmp_path):
         migrate.upgrade()
     yield app
     with app.app_context():
-        _empty_all_tables()
+        empty_all_tables()
         db.session.remove()
         db.engine.dispose()
-
-
-def _empty_all_tables():
-    existing = set(inspect(db.engine).get_table_names())
-    names = [t.name for t in reversed(db.metadata.sorted_tables)
-             if t.name in existing and t.name != "core_revision"]
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
-        else:
-            for name in names:
-                connection.execute(text(f'DELETE FROM "{name}"'))
-        connection.execute(text("UPDATE core_revision SET counter = counter + 1"))
 
 
 @pytest.fixture
