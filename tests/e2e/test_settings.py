@@ -25,7 +25,7 @@ def test_owner_changes_rows_per_page(owner_page, screenshot):
     rows = page.get_by_label("Rows per page in lists")
     expect(rows).to_have_value("25")
     expect(page.get_by_label("Company name")).to_have_value("Kontor")
-    expect(page.get_by_text("Shown in the top bar and in emails.")).to_be_visible()
+    expect(page.get_by_text("Shown in the top bar and in the browser tab.")).to_be_visible()
     screenshot(page, "1-settings")
 
     # Too small: the error is shown beside the field, nothing is saved.
