@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from core.runtime import kontor
@@ -82,8 +82,6 @@ def check_request():
             abort(404)
     if request.endpoint is None:
         return None  # no such route: Flask answers 404
-    from flask import current_app
-
     permission = declared_permission(request.endpoint, current_app.view_functions.get(request.endpoint))
     if permission is None:
         log.error("Route %s declares no permission; refused", request.endpoint)

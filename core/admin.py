@@ -5,7 +5,6 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from core import settings as settings_service
 from core.access import require
 from core.db import db
 from core.forms import form_fields
-from core.listing import Column, paginate
+from core.listing import paginate
 from core.models import JobRun, OutboxAttachment, OutboxMessage
 from core.modules import ModuleError, set_enabled
 from core.runtime import kontor
@@ -87,7 +86,6 @@ def module_settings(module: str):
                            fields=form_fields(schema, values, errors), secrets=secrets), (400 if errors else 200)
 
 
-OUTBOX_COLUMNS = [Column("created_at", _l("Created")), Column("subject", _l("Subject")), Column("state", _l("State"))]
 
 
 @bp.get("/outbox")

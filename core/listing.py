@@ -12,13 +12,6 @@ from core.db import db
 PAGE_SIZE = 25
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    sortable: bool = True
-
-
 @dataclass
 class Page:
     rows: list[Any]
