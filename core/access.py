@@ -52,7 +52,7 @@ def has_permission(user, permission: str, record=None) -> bool:
         return False
     if user.is_owner:
         return True
-    declared = {p.name: p for p in kontor.registered("register_permissions")}
+    declared = kontor.permissions()
     if permission not in declared:
         return False  # unknown, or its module is switched off
     answers = kontor.hook("permission_allowed", user=user, permission=permission, record=record)

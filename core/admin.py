@@ -86,8 +86,6 @@ def module_settings(module: str):
                            fields=form_fields(schema, values, errors), secrets=secrets), (400 if errors else 200)
 
 
-
-
 @bp.get("/outbox")
 @require("core.admin")
 def outbox():

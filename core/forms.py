@@ -88,21 +88,19 @@ def one_of(choices, labels=None) -> validate.OneOf:
     return validate.OneOf(choices, labels, error=_l("Choose one of the offered values."))
 
 
-def number_range(minimum=None, maximum=None) -> validate.Range:
+def _bounds_message(minimum, maximum, both, at_least, at_most):
     if minimum is not None and maximum is not None:
-        message = _l("Enter a number from {min} to {max}.")
-    elif minimum is not None:
-        message = _l("Enter a number of at least {min}.")
-    else:
-        message = _l("Enter a number of at most {max}.")
+        return both
+    return at_least if minimum is not None else at_most
+
+
+def number_range(minimum=None, maximum=None) -> validate.Range:
+    message = _bounds_message(minimum, maximum, _l("Enter a number from {min} to {max}."),
+                              _l("Enter a number of at least {min}."), _l("Enter a number of at most {max}."))
     return validate.Range(min=minimum, max=maximum, error=message)
 
 
 def length(minimum=None, maximum=None) -> validate.Length:
-    if minimum is not None and maximum is not None:
-        message = _l("Enter between {min} and {max} characters.")
-    elif minimum is not None:
-        message = _l("Enter at least {min} characters.")
-    else:
-        message = _l("Enter at most {max} characters.")
+    message = _bounds_message(minimum, maximum, _l("Enter between {min} and {max} characters."),
+                              _l("Enter at least {min} characters."), _l("Enter at most {max} characters."))
     return validate.Length(min=minimum, max=maximum, error=message)

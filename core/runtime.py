@@ -37,6 +37,7 @@ class Kontor:
         self.blueprint_owner: dict[str, str] = {}
         self.queue = None  # the huey instance, set by create_app
         self.jobs: dict = {}  # job name -> huey task
+        self._permissions: dict[frozenset, dict] = {}  # enabled set -> {name: Permission}
         self._state = State(counter=-1, enabled=frozenset(plugins.loaded_names()))
         self._lock = threading.Lock()
 
@@ -62,6 +63,14 @@ class Kontor:
     def registered(self, hook_name: str, enabled_only: bool = True) -> list:
         """Items of a registration hook, by default only those of enabled modules."""
         return self.plugins.registered(hook_name, set(self.enabled) if enabled_only else None)
+
+    def permissions(self) -> dict:
+        """The permissions of the enabled modules by name; built once per enabled set,
+        since every menu item and route asks."""
+        enabled = self.enabled
+        if enabled not in self._permissions:
+            self._permissions[enabled] = {p.name: p for p in self.registered("register_permissions")}
+        return self._permissions[enabled]
 
     def register_blueprint(self, owner: str, blueprint: Blueprint, **options) -> None:
         self.blueprint_owner[blueprint.name] = owner

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import TimestampMixin, UTCDateTime, db
 
 
-
 def _hasher() -> PasswordHasher:
     # argon2's defaults; tests set PASSWORD_HASH_PARAMS to cheaper ones to stay fast.
     return PasswordHasher(**current_app.config.get("PASSWORD_HASH_PARAMS", {}))
