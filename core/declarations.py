@@ -38,7 +38,12 @@ class EntityType:
     notes: bool = False
     files: bool = False
     timeline: bool = False
+    # Record-level access (core.access): the model has ``core.RecordAccessMixin``'s
+    # ``access_mode`` column; new records start with ``default_access``.
     record_access: bool = False
+    default_access: str = "private"
+    # Records of this type are customers: portal accounts belong to one of them.
+    customer: bool = False
 
 
 ROLES = ("owner", "module_admin", "user")
@@ -51,6 +56,8 @@ class Permission:
     name: str
     description: str = ""
     roles: tuple[str, ...] = ("owner",)
+    # What it needs on a record with record access: "read", "write", or None (no check).
+    access: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-"""The core's own tables: module switches, settings, the change counter, jobs, outbox."""
+"""The core's own tables: module switches and access, permission grants, record access,
+the audit log, settings, the change counter, jobs, outbox."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
@@ -24,6 +25,61 @@ class ModuleState(db.Model):
     enabled: Mapped[bool] = mapped_column(default=True)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"))
+    # Only the users and groups granted access (ModuleGrant kind "access") may use it.
+    restricted: Mapped[bool] = mapped_column(default=False)
+
+
+class ModuleGrant(db.Model):
+    """A user or a group granted something on a module: ``access`` (when the module is
+    restricted) or ``admin`` (module admin: reads and moderates everything in it)."""
+
+    __tablename__ = "core_module_grant"
+    __table_args__ = (CheckConstraint("(user_id IS NULL) <> (group_id IS NULL)", name="one_grantee"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    module: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # access | admin
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("core_group.id", ondelete="CASCADE"), index=True)
+
+
+class PermissionGrant(db.Model):
+    """A permission granted beyond its defaults: to a role, or to a group."""
+
+    __tablename__ = "core_permission_grant"
+    __table_args__ = (CheckConstraint("(role IS NULL) <> (group_id IS NULL)", name="one_grantee"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    permission: Mapped[str] = mapped_column(String(200), index=True)
+    role: Mapped[str | None] = mapped_column(String(20))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("core_group.id", ondelete="CASCADE"), index=True)
+
+
+class RecordMember(db.Model):
+    """A user on a record's list: its managers (private records) or the users a restricted
+    record is shared with. Looked up inside every list query, hence the covering index."""
+
+    __tablename__ = "core_record_member"
+    __table_args__ = (Index("ix_core_record_member_lookup", "entity_type", "user_id", "record_id", unique=True),
+                      Index("ix_core_record_member_record", "entity_type", "record_id"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(100))
+    record_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"))
+
+
+class AuditEntry(db.Model):
+    """A security event: sign-ins, password and 2FA changes, impersonation, permission,
+    module access and module switch changes. Only ever added to."""
+
+    __tablename__ = "core_audit_entry"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    event: Mapped[str] = mapped_column(String(100), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
+    portal_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("core_portal_account.id", ondelete="SET NULL"), index=True)
+    subject: Mapped[str] = mapped_column(String(500), default="")  # who or what it was about, as text
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class SettingValue(db.Model):

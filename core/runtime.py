@@ -26,6 +26,10 @@ class State:
     counter: int
     enabled: frozenset[str]
     settings: dict = field(default_factory=dict)
+    access: object = None  # core.access.AccessRules
+
+
+USER_FACING_HOOKS = frozenset({"menu_items", "record_actions", "customer_tabs", "search"})
 
 
 class Kontor:
@@ -38,6 +42,7 @@ class Kontor:
         self.queue = None  # the huey instance, set by create_app
         self.jobs: dict = {}  # job name -> huey task
         self._permissions: dict[frozenset, dict] = {}  # enabled set -> {name: Permission}
+        self._entity_types: dict | None = None
         self._state = State(counter=-1, enabled=frozenset(plugins.loaded_names()))
         self._lock = threading.Lock()
 
@@ -72,6 +77,13 @@ class Kontor:
             self._permissions[enabled] = {p.name: p for p in self.registered("register_permissions")}
         return self._permissions[enabled]
 
+    def entity_types(self) -> dict:
+        """Every loaded plugin's entity types: ``{name: (module, EntityType)}``."""
+        if self._entity_types is None:
+            self._entity_types = {item.name: (module, item)
+                                  for module, item in self.plugins.registries["register_entity_types"]}
+        return self._entity_types
+
     def register_blueprint(self, owner: str, blueprint: Blueprint, **options) -> None:
         self.blueprint_owner[blueprint.name] = owner
         self.app.register_blueprint(blueprint, **options)
@@ -79,8 +91,15 @@ class Kontor:
     # Hooks
 
     def hook(self, hook_name: str, **kwargs) -> list:
-        """Call a per-request hook on the enabled modules; the answers as one flat list."""
-        return self.plugins.call(hook_name, self.enabled, **kwargs)
+        """Call a per-request hook on the enabled modules; the answers as one flat list.
+        Hooks that show things to a staff ``user`` (menu, record actions, tabs, search) skip
+        the modules that user has no access to."""
+        enabled = self.enabled
+        if hook_name in USER_FACING_HOOKS and kwargs.get("user") is not None:
+            from core.access import usable_modules
+
+            enabled = usable_modules(kwargs["user"], enabled)
+        return self.plugins.call(hook_name, enabled, **kwargs)
 
     # State
 
@@ -99,7 +118,9 @@ class Kontor:
                     if switched.get(name, True) or name in essential
                 )
                 values = dict(db.session.execute(select(SettingValue.name, SettingValue.value)).all())
-                self._state = State(counter=counter, enabled=enabled, settings=values)
+                from core.access import load_rules
+
+                self._state = State(counter=counter, enabled=enabled, settings=values, access=load_rules())
         return self._state
 
     @property

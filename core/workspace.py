@@ -22,6 +22,11 @@ def register_permissions():
     return [
         Permission("core.use", _l("Use the workspace"), roles=("owner", "module_admin", "user")),
         Permission("core.admin", _l("Switch modules, edit settings, read the outbox"), roles=("owner",)),
+        Permission("core.users", _l("Manage staff users, groups, permissions and module access"), roles=("owner",)),
+        Permission("core.audit", _l("Read the audit log"), roles=("owner",)),
+        Permission("core.portal_accounts", _l("Invite customers to the portal and manage their accounts"),
+                   roles=("owner",)),
+        Permission("core.login_as_customer", _l("Open the portal as a customer sees it"), roles=("owner",)),
     ]
 
 
@@ -30,6 +35,8 @@ def register_settings():
     return [
         Setting("core.company_name", _l("Company name"), default="Kontor",
                 help=_l("Shown in the top bar and in the browser tab.")),
+        Setting("core.require_2fa", _l("Require two-factor login for everybody"), type="boolean",
+                default=False, help=_l("Staff without it are asked to set it up at their next sign-in.")),
         Setting("core.page_size", _l("Rows per page in lists"), type="integer", default=25,
                 minimum=5, maximum=200),
     ]
@@ -39,9 +46,12 @@ def register_settings():
 def register_blueprints():
     from core.admin import bp as admin_bp
     from core.auth.views import bp as auth_bp
+    from core.people import bp as people_bp
+    from core.portal.views import admin_bp as portal_admin_bp
+    from core.portal.views import bp as portal_bp
     from core.views import bp as workspace_bp
 
-    return [workspace_bp, auth_bp, admin_bp]
+    return [workspace_bp, auth_bp, admin_bp, people_bp, portal_bp, portal_admin_bp]
 
 
 @hookimpl
@@ -57,6 +67,31 @@ def register_jobs():
 
 
 @hookimpl
+def permission_allowed(user, permission, record):
+    """Record access on a single record: a permission that needs read or write on records
+    is denied on a record the user may not read or write."""
+    from core import access
+    from core.runtime import kontor
+
+    declared = kontor.permissions().get(permission)
+    if record is None or declared is None or declared.access is None:
+        return None
+    return None if access.record_allows(user, record, declared.access) else False
+
+
+@hookimpl
+def permission_query_filter(user, permission, entity_type):
+    from core import access
+    from core.runtime import kontor
+
+    module, declared = kontor.entity_types().get(entity_type, (None, None))
+    if declared is None:
+        return None
+    level = getattr(kontor.permissions().get(permission), "access", None) or "read"
+    return access.record_condition(user, declared, module, level)
+
+
+@hookimpl
 def menu_items(user):
     return [
         MenuItem(_l("Home"), "workspace.home", icon="house", order=0),
@@ -64,4 +99,12 @@ def menu_items(user):
         MenuItem(_l("Settings"), "admin.settings", icon="gear", order=910, permission="core.admin", section="admin"),
         MenuItem(_l("Outbox"), "admin.outbox", icon="envelope", order=920, permission="core.admin", section="admin"),
         MenuItem(_l("Jobs"), "admin.jobs", icon="hourglass-split", order=930, permission="core.admin", section="admin"),
+        MenuItem(_l("Users"), "people.users", icon="people", order=800, permission="core.users", section="admin"),
+        MenuItem(_l("Groups"), "people.groups", icon="diagram-3", order=810, permission="core.users", section="admin"),
+        MenuItem(_l("Permissions"), "people.permissions", icon="shield-lock", order=820, permission="core.users",
+                 section="admin"),
+        MenuItem(_l("Portal accounts"), "portal_admin.accounts", icon="person-badge", order=830,
+                 permission="core.portal_accounts", section="admin"),
+        MenuItem(_l("Audit log"), "people.audit", icon="journal-text", order=940, permission="core.audit",
+                 section="admin"),
     ]
