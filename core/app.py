@@ -19,6 +19,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from core import access, i18n, jobs, settings
+from core.auth import throttle
 from core.db import db, normalize_url
 from core.plugins import BUILTIN_PLUGINS, PluginManager
 from core.runtime import Kontor
@@ -113,6 +114,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
     i18n.babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     _init_login(app)
+    throttle.init_app(app)
 
     for plugin_name, blueprint in plugins.registries["register_blueprints"]:
         kontor.register_blueprint(plugin_name, blueprint)

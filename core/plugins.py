@@ -64,7 +64,9 @@ class PluginInfo:
 
 
 def _hookimpl_opts(value):
-    return getattr(value, "kontor_impl", None)
+    # As pluggy does: only a dict counts (sqlalchemy's ``func`` answers any attribute).
+    options = getattr(value, "kontor_impl", None)
+    return options if isinstance(options, dict) else None
 
 
 def _item_name(item) -> str:

@@ -8,13 +8,14 @@ import threading
 import types
 
 import click
-from flask import Blueprint, render_template
-from sqlalchemy import Integer, String
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+from sqlalchemy import Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import (ActionLink, Conversion, DemoData, EntityType, FieldType, Job, MenuItem, MigrationSource,
-                  Module, Permission, ReportType, SearchResult, Setting, Tab, db, hookimpl, jobs, public,
-                  require, settings)
+                  Module, Permission, RecordAccessMixin, ReportType, SearchResult, Setting, Tab, access, db,
+                  hookimpl, jobs, portal, portal_page, public, require, settings)
 from core.hookspecs import hookspec
 
 CALLS: list[tuple[str, dict]] = []
@@ -29,6 +30,22 @@ class Memo(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     owner_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class MemoCustomer(db.Model):
+    """A customer, as the contacts plugin's companies will be: portal accounts belong to one."""
+
+    __tablename__ = "memo_customer"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class MemoRecord(RecordAccessMixin, portal.CustomerOwnedMixin, db.Model):
+    """A record with record-level access that may belong to a customer."""
+
+    __tablename__ = "memo_record"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
 
 
 bp = Blueprint("memo", __name__, url_prefix="/memo", template_folder="templates")
@@ -48,6 +65,48 @@ def count():
     run = jobs.enqueue("memo.count", 3)
     db.session.commit()
     return {"run": run.id}
+
+
+def visible_records():
+    return access.filter_query(select(MemoRecord), current_user, "memo.view", "memo_record")
+
+
+@bp.get("/records")
+@require("memo.view")
+def records():
+    query = visible_records()
+    count = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    titles = db.session.execute(query.order_by(MemoRecord.id)).scalars()
+    return render_template("memo/records.html", count=count, titles=[r.title for r in titles])
+
+
+@bp.get("/records/<int:record_id>")
+@require("memo.view")
+def record(record_id: int):
+    return access.get_record_or_404("memo_record", record_id, "memo.view").title
+
+
+@bp.route("/records/<int:record_id>/edit", methods=["GET", "POST"])
+@require("memo.edit_record")
+def edit_record(record_id: int):
+    return "editing " + access.get_record_or_404("memo_record", record_id, "memo.edit_record").title
+
+
+@portal_bp.get("/records")
+@portal_page
+def portal_records():
+    query = portal.portal_scope(select(MemoRecord), portal.current_account())
+    return "\n".join(r.title for r in db.session.execute(query.order_by(MemoRecord.id)).scalars())
+
+
+@portal_bp.get("/records/<int:record_id>")
+@portal_page
+def portal_record(record_id: int):
+    query = portal.portal_scope(select(MemoRecord).where(MemoRecord.id == record_id), portal.current_account())
+    found = db.session.execute(query).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found.title
 
 
 @bp.get("/open")
@@ -109,14 +168,20 @@ def register_modules():
 
 @hookimpl
 def register_entity_types():
-    return [EntityType(name="memo", label="Memo", label_plural="Memos", model=Memo, search_fields=("title",))]
+    return [EntityType(name="memo", label="Memo", label_plural="Memos", model=Memo, search_fields=("title",)),
+            EntityType(name="memo_record", label="Memo record", label_plural="Memo records", model=MemoRecord,
+                       search_fields=("title",), record_access=True, default_access="public_write"),
+            EntityType(name="memo_customer", label="Memo customer", label_plural="Memo customers",
+                       model=MemoCustomer, customer=True)]
 
 
 @hookimpl
 def register_permissions():
     return [
-        Permission("memo.view", "See memos", roles=("owner", "module_admin", "user")),
+        Permission("memo.view", "See memos", roles=("owner", "module_admin", "user"), access="read"),
         Permission("memo.edit", "Change memos", roles=("owner", "module_admin")),
+        Permission("memo.edit_record", "Change memo records", roles=("owner", "module_admin", "user"),
+                   access="write"),
     ]
 
 
@@ -221,7 +286,11 @@ def search(user, query, limit):
     called("search", query=query)
     rows = db.session.execute(
         db.select(Memo).where(Memo.title.contains(query)).order_by(Memo.id).limit(limit)).scalars()
-    return [SearchResult(entity_type="Memos", title=m.title, url=f"/memo/#{m.id}") for m in rows]
+    records = db.session.execute(access.filter_query(
+        select(MemoRecord).where(MemoRecord.title.contains(query)), user, "memo.view", "memo_record")
+        .order_by(MemoRecord.id).limit(limit)).scalars()
+    return ([SearchResult(entity_type="Memos", title=m.title, url=f"/memo/#{m.id}") for m in rows]
+            + [SearchResult(entity_type="Memo records", title=r.title, url=f"/memo/records/{r.id}") for r in records])
 
 
 @hookimpl
