@@ -6,9 +6,13 @@ after every test all rows are removed, so tests never see each other's data.
 """
 from __future__ import annotations
 
+import email
 import os
+import socket
+from email import policy
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from core import create_app, db
 from core import migrate as migrate_service
@@ -18,6 +22,34 @@ from core.testing import create_user as _create_user
 ON_CI = os.environ.get("CI") == "true"
 OWNER_PASSWORD = "owner-secret-1"
 USER_PASSWORD = "user-secret-1"
+
+
+class Collect:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              email.message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1: ``(controller, handler)``; ``handler.messages`` holds
+    ``(sender, recipients, email.message.EmailMessage)`` of every message received. Build the
+    app with ``SMTP_URL=f"smtp://127.0.0.1:{controller.port}"``."""
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
 
 
 @pytest.fixture(scope="session")
