@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from core import db, mail
 from core.models import OutboxMessage
+from tests.conftest import _free_port
 
 
 def test_mail_with_attachment_reaches_the_smtp_server(make_app, smtp_server):
