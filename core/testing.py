@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
+from flask import url_for
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -106,3 +109,266 @@ def run_kontor(*args: str, env: dict[str, str], cwd: Path | None = None) -> subp
     """Run the ``kontor`` command in a process of its own, as an operator does."""
     return subprocess.run([sys.executable, "-c", "from core.cli import main; main()", *args],
                           env={**os.environ, **env}, capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+# The access matrix: every route, every persona, the expected answer derived from what the
+# route declares. Plugins add their routes by declaring sample records, not by writing code.
+
+PERSONAS = ("anonymous", "customer_a", "customer_b", "user", "outsider", "restricted", "module_admin", "owner")
+STAFF_PERSONAS = ("user", "outsider", "restricted", "module_admin", "owner")
+MATRIX_PASSWORD = "matrix-secret-1"
+
+ALLOWED, FORBIDDEN, HIDDEN, LOGIN, PORTAL_LOGIN = "allowed", "403", "404", "login", "portal login"
+
+
+@dataclass
+class MatrixDeclarations:
+    """What a plugin's test tells the matrix about its routes.
+
+    ``factories``: entity type name -> a function returning a new, unsaved record of it (the
+    matrix sets ``access_mode``, the customer columns and the record's listed users).
+    ``record_routes``: endpoint -> the entity type whose record id fills the route's one
+    integer argument; the matrix requests it for a record of every access mode.
+    ``params``: endpoint -> fixed URL arguments for other routes with arguments (a missing
+    row answering 404 to those who pass the gate is fine).
+    ``skip``: endpoint -> why the matrix cannot request it (checked at the gate only).
+    """
+
+    factories: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    record_routes: dict[str, str] = field(default_factory=dict)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+# Arguments for the core's own routes; plugins declare theirs in MatrixDeclarations.params.
+CORE_PARAMS: dict[str, dict[str, Any]] = {
+    "workspace.job_status": {"run_id": 1},
+    "admin.switch_module": {"name": "core"},
+    "admin.module_settings": {"module": "core"},
+    "admin.outbox_message": {"message_id": 1},
+    "admin.outbox_attachment": {"attachment_id": 1},
+}
+
+
+class AccessMatrix:
+    """Builds the personas and sample records in ``app`` and checks every route.
+
+    anonymous; customer_a and customer_b (portal accounts of two customers); user (on every
+    private or restricted record's list); outsider (a user without access to any
+    non-essential module: each is restricted to a group outsider is not in); restricted (a
+    user on no record's list); module_admin (module admin of every non-essential module);
+    owner.
+    """
+
+    def __init__(self, app, declarations: MatrixDeclarations):
+        self.app = app
+        self.declarations = declarations
+        self.users: dict[str, int] = {}
+        self.accounts: dict[str, int] = {}
+        self.records: dict[str, dict[str, int]] = {}  # entity type -> {access mode: id}
+        self.customer_records: dict[str, int] = {}  # entity type -> id of customer A's record
+        self.clients: dict = {}
+        self.params = {**CORE_PARAMS, **declarations.params}
+
+    # Setting up
+
+    def build(self) -> "AccessMatrix":
+        from core import access
+        from core.auth.models import Group, PortalAccount
+        from core.models import ModuleGrant, ModuleState
+        from core.runtime import kontor
+
+        with self.app.app_context():
+            users = {name: create_user(f"{name}@matrix.example", MATRIX_PASSWORD,
+                                       role="owner" if name == "owner" else "user", name=name.replace("_", " ").title())
+                     for name in STAFF_PERSONAS}
+            self.users = {name: user.id for name, user in users.items()}
+            members = Group(name="Matrix members", members=[users[n] for n in ("user", "restricted", "module_admin")])
+            db.session.add(members)
+            db.session.flush()
+            for module in kontor.modules:
+                if module.essential:
+                    continue
+                db.session.add(ModuleState(name=module.name, enabled=True, restricted=True))
+                db.session.add(ModuleGrant(module=module.name, kind="access", group_id=members.id))
+                db.session.add(ModuleGrant(module=module.name, kind="admin", user_id=users["module_admin"].id))
+            customers = self._customers()
+            for letter, persona in (("a", "customer_a"), ("b", "customer_b")):
+                customer_type, customer_id = customers[letter]
+                account = PortalAccount(email=f"{persona}@customer.example", name=persona.title(),
+                                        customer_type=customer_type, customer_id=customer_id)
+                account.set_password(MATRIX_PASSWORD)
+                db.session.add(account)
+                db.session.flush()
+                self.accounts[persona] = account.id
+            for name, (module, entity_type) in kontor.entity_types().items():
+                if not entity_type.record_access or name not in self.declarations.factories:
+                    continue
+                self.records[name] = {}
+                for mode in access.ACCESS_MODES:
+                    record = self.declarations.factories[name]()
+                    record.access_mode = mode
+                    if hasattr(record, "customer_id"):
+                        record.customer_type, record.customer_id = customers["a"]
+                    db.session.add(record)
+                    db.session.flush()
+                    self.records[name][mode] = record.id
+                    access.set_members(name, record, [users["user"].id] if mode in (access.PRIVATE, access.RESTRICTED)
+                                       else [])
+            kontor.bump_revision()
+            db.session.commit()
+        for persona in PERSONAS:
+            self.clients[persona] = self._client(persona)
+        return self
+
+    def _customers(self) -> dict[str, tuple[str, int]]:
+        from core.runtime import kontor
+
+        for name, (_module, entity_type) in kontor.entity_types().items():
+            if entity_type.customer and name in self.declarations.factories:
+                ids = {}
+                for letter in ("a", "b"):
+                    record = self.declarations.factories[name]()
+                    db.session.add(record)
+                    db.session.flush()
+                    ids[letter] = (name, record.id)
+                self.customer_records[name] = ids["a"][1]
+                return ids
+        raise AssertionError("the access matrix needs a factory for one entity type with customer=True")
+
+    def _client(self, persona: str):
+        client = self.app.test_client()
+        if persona in STAFF_PERSONAS:
+            sign_in(client, f"{persona}@matrix.example", MATRIX_PASSWORD)
+        elif persona in self.accounts:
+            with client.session_transaction() as session:
+                session["portal_account"] = f"{self.accounts[persona]}:0"
+        return client
+
+    # Expectations, from the declarations alone
+
+    def expected(self, persona: str, permission: str, access_mode: str | None = None,
+                 portal_record: bool = False) -> str:
+        """What ``persona`` should get from a route declaring ``permission`` (for a record
+        of ``access_mode``, or customer A's record on a portal page)."""
+        from core import access
+        from core.runtime import kontor
+
+        if permission == access.PUBLIC:
+            return ALLOWED
+        if permission == access.PORTAL:
+            if persona not in self.accounts:
+                return PORTAL_LOGIN
+            return HIDDEN if portal_record and persona != "customer_a" else ALLOWED
+        if persona not in STAFF_PERSONAS:
+            return LOGIN
+        if persona == "owner":
+            return ALLOWED
+        module = access.module_of(permission)
+        declared = kontor.permissions()[permission]
+        essential = kontor.module(module).essential
+        if persona == "outsider" and not essential:
+            return FORBIDDEN
+        roles = {"user", "module_admin"} if persona == "module_admin" and not essential else {"user"}
+        if not roles & set(declared.roles):
+            return FORBIDDEN
+        if access_mode is None or persona == "module_admin":
+            return ALLOWED
+        listed = persona == "user" and access_mode in (access.PRIVATE, access.RESTRICTED)
+        if not (listed or access_mode in access.OPEN_MODES["read"]):
+            return HIDDEN
+        if listed or access_mode in access.OPEN_MODES[declared.access or "read"]:
+            return ALLOWED
+        return FORBIDDEN
+
+    # Checking
+
+    @staticmethod
+    def outcome(response) -> str:
+        location = response.headers.get("Location", "")
+        if response.status_code in (301, 302, 303):
+            if location.startswith("/portal/login"):
+                return PORTAL_LOGIN
+            if location.startswith("/login"):
+                return LOGIN
+            return ALLOWED
+        if response.status_code == 403:
+            return FORBIDDEN
+        if response.status_code == 404:
+            return HIDDEN
+        return ALLOWED
+
+    def cases(self):
+        """``(method, url, permission, kind, access_mode)`` for every route; ``kind`` is
+        "plain", "fixed" (arguments from params), "record" or "portal_record"."""
+        from core.access import PORTAL, declared_permission
+
+        undeclared = []
+        with self.app.test_request_context():
+            for rule in self.app.url_map.iter_rules():
+                if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+                    continue
+                permission = declared_permission(rule.endpoint, self.app.view_functions[rule.endpoint])
+                methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+                if not rule.arguments:
+                    yield from ((m, rule.rule, permission, "plain", None) for m in methods)
+                elif rule.endpoint in self.declarations.record_routes:
+                    (argument,) = rule.arguments
+                    kind = "portal_record" if permission == PORTAL else "record"
+                    for mode, record_id in self.records[self.declarations.record_routes[rule.endpoint]].items():
+                        url = url_for(rule.endpoint, **{argument: record_id})
+                        yield from ((m, url, permission, kind, mode) for m in methods)
+                elif rule.endpoint in self.params:
+                    url = url_for(rule.endpoint, **self.params[rule.endpoint])
+                    yield from ((m, url, permission, "fixed", None) for m in methods)
+                else:
+                    undeclared.append(f"{rule.rule} ({rule.endpoint})")
+        assert not undeclared, ("the access matrix needs sample arguments for these routes "
+                                "(MatrixDeclarations.record_routes or params): " + ", ".join(undeclared))
+
+    def check(self) -> list[str]:
+        """Request every route as every persona; the list of disagreements (empty is good).
+        GET routes are really requested; other methods are checked at the gate (the
+        permission check before the view), since running them would change the data the
+        rest of the matrix stands on."""
+        problems = []
+        for method, url, permission, kind, mode in list(self.cases()):
+            gate_only = method != "GET" or kind == "fixed"
+            for persona in PERSONAS:
+                with self.app.app_context():
+                    want = self.expected(persona, permission, None if gate_only or kind != "record" else mode,
+                                         kind == "portal_record" and not gate_only)
+                got = self._request(persona, method, url)
+                if kind == "fixed" and got == HIDDEN:
+                    got = ALLOWED  # past the gate; the fixed argument names no row
+                if permission == "public" and got in (LOGIN, PORTAL_LOGIN):
+                    got = ALLOWED  # a public page may send on to sign-in (/setup once an owner exists)
+                if got != want:
+                    what = f" ({mode} record)" if mode else ""
+                    problems.append(f"{method} {url}{what} as {persona}: expected {want}, got {got}")
+        return problems
+
+    def _request(self, persona: str, method: str, url: str) -> str:
+        if method == "GET":
+            return self.outcome(self.clients[persona].get(url))
+        return self._gate(persona, method, url)
+
+    def _gate(self, persona: str, method: str, url: str) -> str:
+        from flask_login import login_user
+        from werkzeug.exceptions import HTTPException
+
+        from core import access, portal
+        from core.auth.models import PortalAccount, User
+        from core.runtime import kontor
+
+        with self.app.test_request_context(url, method=method):
+            kontor.refresh()
+            if persona in STAFF_PERSONAS:
+                login_user(db.session.get(User, self.users[persona]))
+            elif persona in self.accounts:
+                portal.sign_in(db.session.get(PortalAccount, self.accounts[persona]))
+            try:
+                response = access.check_request()
+            except HTTPException as exc:
+                return {403: FORBIDDEN, 404: HIDDEN}.get(exc.code, str(exc.code))
+            return ALLOWED if response is None else self.outcome(response)
+

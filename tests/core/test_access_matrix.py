@@ -1,0 +1,58 @@
+"""The access matrix: every route of the core and of the test plugin, requested as every
+persona, must answer what its declared permission says (see core.testing.AccessMatrix)."""
+from __future__ import annotations
+
+import pytest
+
+from core.testing import AccessMatrix, MatrixDeclarations
+from tests.support import memo
+
+DECLARATIONS = MatrixDeclarations(
+    factories={"memo_record": lambda: memo.MemoRecord(title="Matrix record"),
+               "memo_customer": lambda: memo.MemoCustomer(name="Matrix customer")},
+    record_routes={"memo.record": "memo_record", "memo.edit_record": "memo_record",
+                   "memo_portal.portal_record": "memo_record"},
+    params={},
+)
+
+
+@pytest.fixture
+def matrix(app):
+    return AccessMatrix(app, DECLARATIONS).build()
+
+
+def test_every_route_answers_every_persona_as_declared(matrix):
+    problems = matrix.check()
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_matrix_fails_a_route_whose_declaration_is_wrong(matrix):
+    # The edit view checks write access on the record; declared as needing only memo.view
+    # (read), the declaration promises more than the view gives, and the matrix says so.
+    view = matrix.app.view_functions["memo.edit_record"]
+    original = view.kontor_permission
+    view.kontor_permission = "memo.view"
+    try:
+        problems = matrix.check()
+    finally:
+        view.kontor_permission = original
+    record_id = matrix.records["memo_record"]["public_read"]
+    assert f"GET /memo/records/{record_id}/edit (public_read record) as restricted: expected allowed, got 403" \
+        in problems
+
+
+def test_personas_see_what_the_matrix_expects(matrix):
+    """A few answers spelled out, so the matrix's own oracle is checked too."""
+    records = matrix.records["memo_record"]
+    clients = matrix.clients
+    assert clients["user"].get(f"/memo/records/{records['private']}").status_code == 200  # on its list
+    assert clients["restricted"].get(f"/memo/records/{records['private']}").status_code == 404
+    assert clients["restricted"].get(f"/memo/records/{records['public_read']}").status_code == 200
+    assert clients["restricted"].get(f"/memo/records/{records['public_read']}/edit").status_code == 403
+    assert clients["restricted"].get(f"/memo/records/{records['public_write']}/edit").status_code == 200
+    assert clients["outsider"].get("/memo/records").status_code == 403
+    assert clients["module_admin"].get(f"/memo/records/{records['restricted']}/edit").status_code == 200
+    assert clients["customer_a"].get(f"/portal/memo/records/{records['private']}").status_code == 200
+    assert clients["customer_b"].get(f"/portal/memo/records/{records['private']}").status_code == 404
+    assert clients["anonymous"].get("/memo/records").headers["Location"].startswith("/login")
+    assert clients["anonymous"].get("/portal/memo/records").headers["Location"].startswith("/portal/login")
