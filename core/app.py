@@ -36,6 +36,8 @@ ENV_SETTINGS = {
     "REDIS_URL": str,
     "FILES_PATH": str,
     "BASE_URL": str,
+    "LOGIN_LIMIT_ACCOUNT": str,
+    "LOGIN_LIMIT_IP": str,
     "PLUGINS": lambda v: [p for p in v.split(",") if p.strip()],
 }
 
