@@ -1,0 +1,59 @@
+"""Sign-in throttling: after too many failures even the right password waits, with one
+message that does not tell whether the account exists."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from core import db
+from core.models import AuditEntry
+from tests.conftest import OWNER_PASSWORD, USER_PASSWORD, create_user, sign_in
+
+EN = {"Accept-Language": "en"}
+MESSAGE = "Too many failed sign-ins. Please wait 15 minutes and try again."
+
+
+def _alert(response) -> str:
+    return re.search(r'role="alert">\s*(.*?)<button', response.get_data(as_text=True), re.S).group(1).strip()
+
+
+def _app(make_app):
+    app = make_app(LOGIN_LIMIT_ACCOUNT="3 per 15 minutes")
+    with app.app_context():
+        create_user()
+        create_user(email="user@example.com", name="Uwe User", role="user", password=USER_PASSWORD)
+    return app
+
+
+def test_too_many_failures_block_even_the_right_password(make_app):
+    app = _app(make_app)
+    client = app.test_client()
+    for _n in range(3):
+        response = client.post("/login", data={"email": "owner@example.com", "password": "wrong-password"}, headers=EN)
+        assert response.status_code == 200 and _alert(response) == "Email or password is wrong."
+    blocked = client.post("/login", data={"email": "owner@example.com", "password": OWNER_PASSWORD}, headers=EN)
+    assert blocked.status_code == 429 and _alert(blocked) == MESSAGE
+    assert client.get("/").status_code == 302
+    # An unknown account gets exactly the same answer.
+    for _n in range(3):
+        client.post("/login", data={"email": "ghost@example.com", "password": "wrong-password"})
+    ghost = client.post("/login", data={"email": "ghost@example.com", "password": OWNER_PASSWORD}, headers=EN)
+    assert ghost.status_code == 429 and _alert(ghost) == MESSAGE
+    # Another account still signs in.
+    sign_in(app.test_client(), "user@example.com", USER_PASSWORD)
+    with app.app_context():
+        throttled = db.session.execute(select(AuditEntry).where(AuditEntry.event == "login_throttled")).scalars()
+        assert sorted(e.subject for e in throttled) == ["ghost@example.com", "owner@example.com"]
+
+
+def test_a_successful_sign_in_forgets_earlier_failures(make_app):
+    app = _app(make_app)
+    client = app.test_client()
+    for _n in range(2):
+        client.post("/login", data={"email": "owner@example.com", "password": "wrong-password"})
+    sign_in(client, "owner@example.com", OWNER_PASSWORD)
+    client.post("/logout")
+    for _n in range(2):
+        client.post("/login", data={"email": "Owner@Example.com", "password": "wrong-password"})
+    sign_in(client, "owner@example.com", OWNER_PASSWORD)
