@@ -38,6 +38,11 @@ EVENTS = {
     "portal_account_changed": _l("Portal account changed"),
     "impersonation_started": _l("Login as customer started"),
     "impersonation_ended": _l("Login as customer ended"),
+    "portal_login_throttled": _l("Portal sign-in blocked after too many failures"),
+    "portal_password_changed": _l("Portal password changed"),
+    "portal_password_reset_requested": _l("Portal password reset requested"),
+    "portal_password_reset": _l("Portal password reset by link"),
+    "portal_invitation_accepted": _l("Portal invitation accepted"),
 }
 
 

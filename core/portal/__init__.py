@@ -27,11 +27,13 @@ def current_account():
 
 
 def _load():
+    from core.access import has_permission
     from core.auth.models import PortalAccount
 
     impersonated = session.get(IMPERSONATION_KEY)
     if impersonated is not None:
-        if current_user.is_authenticated:
+        # Re-checked every request: staff who lose the permission lose the customer's view.
+        if current_user.is_authenticated and has_permission(current_user, "core.login_as_customer"):
             account = db.session.get(PortalAccount, impersonated)
             if account is not None and account.active:
                 return account
