@@ -19,6 +19,7 @@ from core.auth.models import User
 from core.db import db, utcnow
 from core.forms import form_fields, length, one_of
 from core.i18n import LANGUAGES
+from core.runtime import kontor
 
 bp = Blueprint("auth", __name__)
 
@@ -111,7 +112,9 @@ class EmailSchema(Schema):
 
 class CodeSchema(Schema):
     code = fields.String(required=True, validate=length(1, 50), metadata={
-        "label": _l("Code"), "help": _l("The 6-digit code from your authenticator app, or one of your recovery codes.")})
+        "label": _l("Code"),
+        "help": _l("The 6-digit code from your authenticator app, or one of your recovery codes."),
+    })
 
 
 class SetupCodeSchema(Schema):
@@ -549,7 +552,12 @@ def require_two_factor():
         return None
     if not isinstance(current_user._get_current_object(), User) or not current_user.is_authenticated:
         return None
-    if current_user.has_totp or not core_settings.get("core.require_2fa"):
+    if current_user.has_totp:
+        return None
+    # This hook runs before the core's, which refreshes the settings: do it here first, so
+    # the owner's latest choice counts.
+    kontor.refresh()
+    if not core_settings.get("core.require_2fa"):
         return None
     flash(_("The owner requires two-factor login for every account. Please set it up to continue."), "warning")
     return redirect(url_for("auth.two_factor"))

@@ -44,8 +44,8 @@ def test_first_run_creates_the_owner_with_the_one_time_link(app):
                         headers={"Accept-Language": "en"})
     assert short.status_code == 400
     assert field_error(short, "password") == "At least 10 characters."
-    easy = client.post(f"/setup?token={token}", data={**form, "password": "olga-owner-1", "password_repeat": "olga-owner-1"},
-                       headers={"Accept-Language": "en"})
+    easy = client.post(f"/setup?token={token}", headers={"Accept-Language": "en"},
+                       data={**form, "password": "olga-owner-1", "password_repeat": "olga-owner-1"})
     assert easy.status_code == 400
     assert field_error(easy, "password") == "The password must not contain your name or email address."
     response = client.post(f"/setup?token={token}", data=form)
