@@ -129,6 +129,8 @@ def test_invited_customer_sets_password_signs_in_and_sees_only_own_records(smtp_
     assert "Alpha freight contract" in records and "Beta flour order" not in records
     assert fresh.get(f"/portal/memo/records/{rb}").status_code == 404
     assert "portal_login" in events(smtp_app)
+    listed = staff.get("/admin/portal-accounts/")
+    assert listed.status_code == 200 and "never" not in text(listed)  # the last sign-in shows
 
 
 def test_customer_b_cannot_open_customer_a_record(app):
