@@ -165,8 +165,8 @@ def _user_rule_errors(user: User, data: dict) -> dict:
     if _unknown(Group, data["groups"]):
         errors["groups"] = [_("Choose among the offered groups.")]
     # Anyone granted core.users could otherwise make themselves an owner.
-    if not current_user.is_owner and (user.is_owner or data["role"] == "owner") and data["role"] != user.role:
-        errors["role"] = [_("Only an owner can make someone an owner or change an owner's role.")]
+    if not current_user.is_owner and (user.is_owner or data["role"] == "owner"):
+        errors["role"] = [_("Only an owner can change an owner or make someone an owner.")]
     if user.id == current_user.id and not data["active"]:
         errors["active"] = [_("You cannot deactivate yourself.")]
     stays_owner = data["role"] == "owner" and data["active"]

@@ -66,6 +66,7 @@ def test_owner_invites_a_user_who_gets_an_email(app, owner_client):
     assert [m.recipients for m in mails] == [["ines@example.com"]]
     listing = owner_client.get("/admin/users", headers=EN).get_data(as_text=True)
     assert "Ines Invited" in listing and "ines@example.com" in listing and "Sales" in listing
+    assert "invited</span>" in listing
     assert _events(app, "user_created") and _events(app, "invitation_sent")
 
 
@@ -116,6 +117,7 @@ def test_deactivating_a_user_ends_their_session_at_once(app, clients):
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
     assert user_client.post("/login", data={"email": "user@example.com", "password": USER_PASSWORD}).status_code != 302
     assert [e.subject for e in _events(app, "user_deactivated")] == ["user@example.com"]
+    assert _user(app, "user@example.com").session_version == 1  # every session ends, not only this one
     listing = owner_client.get("/admin/users", headers=EN).get_data(as_text=True)
     assert "deactivated" in listing
 
@@ -160,6 +162,21 @@ def test_a_deactivated_last_owner_is_refused_even_by_another_admin(app, owner_cl
     olga = _user_id(app, "owner@example.com")
     response = owner_client.post(f"/admin/users/{olga}", data={"name": "Olga", "role": "user", "active": "on"})
     assert response.status_code == 400
+
+
+def test_a_user_granted_user_management_cannot_make_owners(app, clients):
+    owner_client, user_client = clients
+    owner_client.post("/admin/permissions", data={"grant": ["core.users|role:user"]})
+    uwe, olga = _user_id(app, "user@example.com"), _user_id(app, "owner@example.com")
+    assert user_client.get("/admin/users").status_code == 200
+    response = user_client.post(f"/admin/users/{uwe}", headers=EN,
+                                data={"name": "Uwe User", "role": "owner", "active": "on"})
+    assert response.status_code == 400
+    assert "Only an owner can change an owner or make someone an owner." in response.get_data(as_text=True)
+    assert user_client.post(f"/admin/users/{olga}", data={"name": "Olga Owner", "role": "owner"}).status_code == 400
+    assert _user(app, "owner@example.com").active and _user(app, "user@example.com").role == "user"
+    invite = user_client.post("/admin/users/new", data={"name": "Neo", "email": "neo@example.com", "role": "owner"})
+    assert invite.status_code == 400
 
 
 # Groups
@@ -343,3 +360,19 @@ def test_audit_log_pages_keep_the_filter(app, owner_client):
 ])
 def test_plain_users_are_refused_every_page(user_client, method, url):
     assert user_client.open(url, method=method, data={"name": "x", "role": "owner"}).status_code == 403
+
+
+def test_every_input_on_the_people_pages_has_a_label(app, clients):
+    from tests.core.test_pages import _Inputs
+
+    owner_client, _user_client = clients
+    sales = _group(app, "Sales", members=["user@example.com"])
+    uwe = _user_id(app, "user@example.com")
+    for url in ("/admin/users", "/admin/users/new", f"/admin/users/{uwe}", "/admin/groups", "/admin/groups/new",
+                f"/admin/groups/{sales}", "/admin/modules/memo/access", "/admin/permissions", "/admin/audit"):
+        response = owner_client.get(url)
+        assert response.status_code == 200, url
+        parser = _Inputs()
+        parser.feed(response.get_data(as_text=True))
+        for attrs in parser.inputs:
+            assert attrs.get("id") in parser.labels or attrs.get("aria-label"), (url, attrs)
