@@ -14,7 +14,7 @@ from core import audit as audit_log
 from core import settings as settings_service
 from core.access import module_of, require
 from core.auth import accounts
-from core.auth.models import Group, User, group_member
+from core.auth.models import Group, PortalAccount, User, group_member
 from core.db import db
 from core.forms import form_fields, length, one_of
 from core.i18n import LANGUAGES
@@ -82,7 +82,8 @@ def _shown(schema, values, errors):
 @require("core.users")
 def users():
     page = paginate(select(User).options(selectinload(User.groups)), User,
-                    {"name": User.name, "email": User.email, "role": User.role, "last_login_at": User.last_login_at},
+                    # Not by last sign-in: keyset paging cannot step past NULLs (never signed in).
+                    {"name": User.name, "email": User.email, "role": User.role},
                     request.args.get("sort", "name"), request.args.get("dir", "asc"),
                     request.args.get("after"), settings_service.get("core.page_size"))
     return render_template("core/admin/users.html", page=page)
@@ -153,6 +154,8 @@ def edit_user(user_id: int):
         if not errors:
             _save_user(user, data)
             flash(_("%(name)s is saved.", name=user.name), "success")
+            if user.id == current_user.id and not user.is_owner:
+                return redirect(url_for("workspace.home"))  # an owner who stepped down may not see the list
             return redirect(url_for("people.users"))
         flash(_("Please correct the marked fields."), "danger")
     return render_template("core/admin/user_form.html", user=user, fields=_shown(schema, values, errors),
@@ -422,6 +425,9 @@ def audit():
     user_ids = {entry.user_id for entry in page.rows if entry.user_id}
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) \
         if user_ids else {}
+    account_ids = {entry.portal_account_id for entry in page.rows if entry.portal_account_id}
+    account_names = dict(db.session.execute(select(PortalAccount.id, PortalAccount.name).where(
+        PortalAccount.id.in_(account_ids))).all()) if account_ids else {}
     choices = sorted(((key, str(label)) for key, label in audit_log.EVENTS.items()), key=lambda c: c[1].lower())
-    return render_template("core/admin/audit.html", page=page, names=names, event=event, events=audit_log.EVENTS,
-                           choices=choices)
+    return render_template("core/admin/audit.html", page=page, names=names, account_names=account_names,
+                           event=event, events=audit_log.EVENTS, choices=choices)

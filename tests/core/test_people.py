@@ -134,6 +134,7 @@ def test_the_last_active_owner_cannot_be_demoted_or_deactivated(app, owner_clien
     # Otto may be demoted while Olga stays owner ...
     assert owner_client.post(f"/admin/users/{otto}", data={"name": "Otto", "role": "user", "active": "on"}
                              ).status_code == 302
+    assert _user(app, "other@example.com").role == "user"
     # ... and now Olga is the last one.
     response = owner_client.post(f"/admin/users/{olga}", headers=EN,
                                  data={"name": "Olga Owner", "role": "user", "active": "on"})
@@ -263,7 +264,7 @@ def test_module_admin_granted_on_the_page(app, clients):
 def test_essential_modules_cannot_be_restricted(app, owner_client):
     response = owner_client.post("/admin/modules/core/access", headers=EN, data={"restricted": "on"})
     assert response.status_code == 400
-    assert "essential" in response.get_data(as_text=True)
+    assert "is essential: every user needs it." in response.get_data(as_text=True)
     assert _events(app, "module_access_changed") == []
 
 
@@ -376,3 +377,12 @@ def test_every_input_on_the_people_pages_has_a_label(app, clients):
         parser.feed(response.get_data(as_text=True))
         for attrs in parser.inputs:
             assert attrs.get("id") in parser.labels or attrs.get("aria-label"), (url, attrs)
+
+
+def test_an_owner_may_step_down_while_another_owner_remains(app, owner_client):
+    with app.app_context():
+        create_user(email="other@example.com", name="Otto Owner", role="owner", password=OWNER_PASSWORD)
+    olga = _user_id(app, "owner@example.com")
+    response = owner_client.post(f"/admin/users/{olga}", data={"name": "Olga", "role": "user", "active": "on"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert owner_client.get("/admin/users").status_code == 403
