@@ -146,6 +146,8 @@ CORE_PARAMS: dict[str, dict[str, Any]] = {
     "admin.module_settings": {"module": "core"},
     "admin.outbox_message": {"message_id": 1},
     "admin.outbox_attachment": {"attachment_id": 1},
+    "auth.reset_password": {"token": "not-a-token"},
+    "auth.accept_invitation": {"token": "not-a-token"},
 }
 
 
