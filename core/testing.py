@@ -148,6 +148,15 @@ CORE_PARAMS: dict[str, dict[str, Any]] = {
     "admin.outbox_attachment": {"attachment_id": 1},
     "auth.reset_password": {"token": "not-a-token"},
     "auth.accept_invitation": {"token": "not-a-token"},
+    "portal.reset": {"token": "not-a-token"},
+    "portal.accept_invitation": {"token": "not-a-token"},
+    "portal_admin.invite": {"entity_type": "unknown", "record_id": 1},
+    "portal_admin.switch_active": {"account_id": 999},
+    "portal_admin.impersonate": {"account_id": 999},
+    "people.edit_user": {"user_id": 999},
+    "people.edit_group": {"group_id": 999},
+    "people.delete_group": {"group_id": 999},
+    "people.module_access": {"name": "core"},
 }
 
 
