@@ -27,8 +27,6 @@ bp = Blueprint("people", __name__, url_prefix="/admin")
 
 ROLES = ("user", "owner")
 ROLE_LABELS = (_l("User"), _l("Owner"))
-# The columns of the permission matrix before the groups; owners have every permission.
-MATRIX_ROLES = ("user", "module_admin")
 
 
 def _ids(name: str) -> list[int]:
@@ -61,7 +59,8 @@ class InviteSchema(Schema):
     email = fields.Email(required=True, validate=length(3, 320), metadata={"label": _l("Email")})
     role = fields.String(load_default="user", validate=one_of(ROLES, ROLE_LABELS), metadata={"label": _l("Role")})
     language = fields.String(load_default="de", validate=one_of(list(LANGUAGES), list(LANGUAGES.values())),
-                             metadata={"label": _l("Language"), "help": _l("The invitation email is in this language.")})
+                             metadata={"label": _l("Language"),
+                                       "help": _l("The invitation email is in this language.")})
     groups = fields.List(fields.Integer(), load_default=list)
 
 
@@ -315,8 +314,9 @@ def module_access(name: str):
         abort(404)
     errors: dict = {}
     restricted = bool(db.session.execute(select(ModuleState.restricted).where(ModuleState.name == name)).scalar())
-    chosen = {"access_users": grants(name, "access")[0], "access_groups": grants(name, "access")[1],
-              "admin_users": grants(name, "admin")[0], "admin_groups": grants(name, "admin")[1]}
+    (access_users, access_groups), (admin_users, admin_groups) = grants(name, "access"), grants(name, "admin")
+    chosen = {"access_users": access_users, "access_groups": access_groups,
+              "admin_users": admin_users, "admin_groups": admin_groups}
     if request.method == "POST":
         restricted = "restricted" in request.form
         chosen = {key: _ids(key) for key in chosen}
@@ -343,7 +343,8 @@ def module_access(name: str):
 
 
 def _matrix_columns() -> list[tuple[str, str]]:
-    """``(key, label)``: the roles, then every group (``group:<id>``)."""
+    """``(key, label)``: the roles, then every group (``group:<id>``). Owners have every
+    permission, so they get no column."""
     columns = [("role:user", _("Users")), ("role:module_admin", _("Module admins"))]
     return columns + [(f"group:{gid}", name) for gid, name in _group_choices()]
 
