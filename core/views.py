@@ -1,10 +1,12 @@
-"""Workspace pages every signed-in user has: home, global search, language, job status."""
+"""Workspace pages every signed-in user has: home, global search, job status; and the
+language switch of the workspace and the portal."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core import portal
 from core.access import USE_WORKSPACE, has_permission, public, require
 from core.db import db
 from core.i18n import LANGUAGES
@@ -40,7 +42,10 @@ def language():
     session["language"] = chosen
     if current_user.is_authenticated:
         current_user.language = chosen
-        db.session.commit()
+    account = portal.current_account()
+    if account is not None and portal.impersonator() is None:
+        account.language = chosen  # so the customer's emails come in it too
+    db.session.commit()
     target = request.form.get("next") or ""
     return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("workspace.home"))
 

@@ -164,20 +164,6 @@ def logout():
     return redirect(url_for("portal.login"))
 
 
-@bp.post("/language")
-@public
-def language():
-    chosen = request.form.get("language")
-    if chosen not in LANGUAGES:
-        abort(400)
-    session["language"] = chosen
-    account = portal.current_account()
-    if account is not None and portal.impersonator() is None:
-        account.language = chosen  # so the customer's emails come in it too
-        db.session.commit()
-    return redirect(_safe_next(request.form.get("next")))
-
-
 # The portal's pages
 
 
