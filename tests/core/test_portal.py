@@ -350,3 +350,21 @@ def test_staff_sign_out_ends_the_customer_view(owner_client, app):
     owner_client.post("/logout")
     assert owner_client.get("/portal/").headers["Location"].startswith("/portal/login")
 
+
+
+def test_the_language_switch_keeps_the_customers_language_but_not_while_staff_look(app):
+    a_id, _b_id, _ra, _rb = make_customers(app)
+    account_id = make_account(app, a_id)
+    customer = portal_sign_in(new_client(app), "anna@alpha.example")
+    response = customer.post("/language", data={"language": "de", "next": "/portal/"})
+    assert response.headers["Location"] == "/portal/"
+    assert 'lang="de"' in text(customer.get("/portal/"))
+    with app.app_context():
+        assert db.session.get(PortalAccount, account_id).language == "de"
+    with app.app_context():
+        create_user()
+    staff = sign_in(new_client(app), "owner@example.com", OWNER_PASSWORD)
+    staff.post(f"/admin/portal-accounts/{account_id}/impersonate")
+    staff.post("/language", data={"language": "en", "next": "/portal/"})
+    with app.app_context():
+        assert db.session.get(PortalAccount, account_id).language == "de"  # the customer's own choice stays
