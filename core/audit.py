@@ -23,6 +23,7 @@ EVENTS = {
     "totp_disabled": _l("Two-factor login switched off"),
     "totp_failed": _l("Two-factor code wrong"),
     "recovery_code_used": _l("Recovery code used"),
+    "recovery_codes_renewed": _l("New recovery codes made"),
     "user_created": _l("User created"),
     "user_changed": _l("User changed"),
     "user_deactivated": _l("User deactivated"),

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import portal
-from core.access import USE_WORKSPACE, has_permission, public, require
+from core.access import USE_WORKSPACE, has_permission, public, require, usable_modules
 from core.db import db
 from core.i18n import LANGUAGES
 from core.models import JobRun
@@ -19,7 +19,8 @@ bp = Blueprint("workspace", __name__)
 @bp.get("/")
 @require(USE_WORKSPACE)
 def home():
-    return render_template("core/home.html", modules=[m for m in kontor.modules if kontor.is_enabled(m.name)])
+    usable = usable_modules(current_user, kontor.enabled)
+    return render_template("core/home.html", modules=[m for m in kontor.modules if m.name in usable])
 
 
 @bp.get("/search")

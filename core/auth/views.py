@@ -535,6 +535,7 @@ def recovery_codes():
     if errors:
         return _two_factor_page(codes_errors=errors)
     codes = _new_recovery_codes(user)
+    audit.record("recovery_codes_renewed", user=user, subject=user.email)
     db.session.commit()
     flash(_("New recovery codes are ready; the old ones no longer work."), "success")
     return _two_factor_page(recovery_codes=codes)

@@ -236,7 +236,9 @@ def test_restricting_a_module_to_a_group(app, clients):
     assert response.status_code == 302
 
     assert user_client.get("/memo/").status_code == 403
-    assert "Memos" not in _main_menu(user_client.get("/").get_data(as_text=True))
+    home = user_client.get("/").get_data(as_text=True)
+    assert "Memos" not in _main_menu(home)
+    assert "Short notes for testing" not in home  # nor its card on the home page
     assert member_client.get("/memo/").status_code == 200
     assert "Memos" in _main_menu(member_client.get("/").get_data(as_text=True))
     page = owner_client.get("/admin/modules/memo/access").get_data(as_text=True)

@@ -135,6 +135,8 @@ def test_switching_off_needs_password_and_code(app):
     fresh = client.post("/account/2fa/recovery-codes", data={"password": OWNER_PASSWORD})
     new_codes = re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", fresh.get_data(as_text=True))
     assert len(new_codes) == 10 and not set(new_codes) & set(codes)
+    with app.app_context():
+        assert db.session.execute(select(AuditEntry.event).where(AuditEntry.event == "recovery_codes_renewed")).all()
     other = app.test_client()
     other.post("/login", data={"email": "owner@example.com", "password": OWNER_PASSWORD})
     assert other.post("/login/2fa", data={"code": codes[0]}).status_code == 400
