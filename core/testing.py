@@ -383,3 +383,16 @@ class AccessMatrix:
                 return {403: FORBIDDEN, 404: HIDDEN}.get(exc.code, str(exc.code))
             return ALLOWED if response is None else self.outcome(response)
 
+
+
+def totp_code(secret: str, step: int = 0) -> str:
+    """The TOTP code of ``secret`` ``step`` time steps (30 s) from now; Kontor accepts one
+    step either side, each code once. Waits out the last two seconds of a step, so the code
+    is still valid when the request arrives."""
+    import time
+
+    import pyotp
+
+    if 30 - time.time() % 30 < 2:
+        time.sleep(2.1)
+    return pyotp.TOTP(secret).at(time.time() + 30 * step)

@@ -60,6 +60,7 @@ class User(UserMixin, PasswordMixin, TimestampMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
     # Two-factor login: the TOTP secret once confirmed, and hashes of unused recovery codes.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # the time step of the last code used
     recovery_codes: Mapped[list] = mapped_column(JSON, default=list)
     groups: Mapped[list["Group"]] = relationship(secondary=group_member, back_populates="members",
                                                  order_by="Group.name")

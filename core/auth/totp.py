@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import io
 import secrets
+from datetime import datetime, timezone
 
 import pyotp
 import qrcode
@@ -37,12 +39,22 @@ def _clean(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
 
-def verify(secret: str | None, code: str) -> bool:
-    """Whether ``code`` is the current code of ``secret``, give or take 30 seconds of clock drift."""
+def accept(user, code: str, secret: str | None = None) -> bool:
+    """Whether ``code`` is a current code of ``secret`` (default: the user's), give or take
+    30 seconds of clock drift, and newer than the last code the user used: a code works
+    once (RFC 6238, 5.2), so one read over a shoulder cannot be replayed. The caller
+    commits."""
+    secret = secret or user.totp_secret
     code = _clean(code or "")
     if not secret or not code.isdigit() or len(code) != 6:
         return False
-    return pyotp.TOTP(secret).verify(code, valid_window=1)
+    generator = pyotp.TOTP(secret)
+    now = generator.timecode(datetime.now(timezone.utc))
+    for step in (now - 1, now, now + 1):
+        if step > (user.totp_last_step or 0) and hmac.compare_digest(generator.generate_otp(step), code):
+            user.totp_last_step = step
+            return True
+    return False
 
 
 def _hash(code: str) -> str:

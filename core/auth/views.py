@@ -259,7 +259,7 @@ def login_totp():
                 db.session.commit()
                 flash(_("Too many wrong codes. Please wait 15 minutes and try again."), "danger")
                 status = 429
-            elif totp.verify(user.totp_secret, data["code"]):
+            elif totp.accept(user, data["code"]):
                 throttle.reset("totp", key)
                 target = session[PENDING_KEY].get("next") or url_for("workspace.home")
                 _complete_login(user)
@@ -487,7 +487,7 @@ def two_factor():
         return _two_factor_page()
     data, errors = _load(SetupCodeSchema(), _form_data("code"))
     secret = session.get(SETUP_KEY)
-    if data is not None and not totp.verify(secret, data["code"]):
+    if data is not None and not totp.accept(user, data["code"], secret):
         errors = {"code": [_("This code is not right. Check the time on your phone and try again.")]}
     if errors:
         return _two_factor_page(errors=errors)
@@ -511,11 +511,12 @@ def two_factor_disable():
     if data is not None:
         if not user.check_password(data["password"]):
             errors["password"] = [_("The current password is not right.")]
-        if not totp.verify(user.totp_secret, data["code"]):
+        if not totp.accept(user, data["code"]):
             errors["code"] = [_("This code is not right. Check the time on your phone and try again.")]
     if errors:
         return _two_factor_page(disable_errors=errors)
     user.totp_secret = None
+    user.totp_last_step = None
     user.recovery_codes = []
     audit.record("totp_disabled", user=user, subject=user.email)
     db.session.commit()

@@ -13,6 +13,7 @@ from core import db
 from core import settings as core_settings
 from core.auth.models import User
 from core.models import AuditEntry
+from core.testing import totp_code
 from tests.conftest import OWNER_PASSWORD, USER_PASSWORD, create_user, sign_in
 from tests.core.test_auth import field_error
 
@@ -42,7 +43,9 @@ def enable(client) -> tuple[str, list[str]]:
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page).group(1)
     qr = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)"', page).group(1)
     assert b"<svg" in base64.b64decode(qr)
-    response = client.post("/account/2fa", data={"code": pyotp.TOTP(secret).now()}, headers=EN)
+    # The code of the step before: the following tests sign in with the current one, and
+    # each code works only once.
+    response = client.post("/account/2fa", data={"code": totp_code(secret, -1)}, headers=EN)
     assert response.status_code == 200
     codes = re.findall(r"<li>([0-9a-f]{5}-[0-9a-f]{5})</li>", response.get_data(as_text=True))
     assert len(codes) == 10
@@ -82,10 +85,16 @@ def test_login_needs_the_code(app):
     wrong = client.post("/login/2fa", data={"code": _wrong_code(secret)}, headers=EN)
     assert wrong.status_code == 400 and "This code is not right" in field_error(wrong, "code")
     assert client.get("/").status_code == 302
-    ok = client.post("/login/2fa", data={"code": pyotp.TOTP(secret).now()})
+    code = totp_code(secret)
+    ok = client.post("/login/2fa", data={"code": code})
     assert ok.status_code == 302 and ok.headers["Location"] == "/memo/"
     assert client.get("/").status_code == 200
-    assert len(_events(app, "totp_failed")) == 1
+    # The same code a second time is refused: it cannot be replayed by whoever saw it.
+    again = app.test_client()
+    again.post("/login", data={"email": "owner@example.com", "password": OWNER_PASSWORD})
+    replay = again.post("/login/2fa", data={"code": code}, headers=EN)
+    assert replay.status_code == 400 and "This code is not right" in field_error(replay, "code")
+    assert len(_events(app, "totp_failed")) == 2  # the wrong code and the replay
     # The code page without a password first sends to sign-in.
     assert app.test_client().get("/login/2fa").headers["Location"] == "/login"
 
@@ -115,7 +124,7 @@ def test_wrong_codes_are_throttled(make_app):
     client.post("/login", data={"email": "owner@example.com", "password": OWNER_PASSWORD})
     for _n in range(3):
         assert client.post("/login/2fa", data={"code": _wrong_code(secret)}).status_code == 400
-    blocked = client.post("/login/2fa", data={"code": pyotp.TOTP(secret).now()}, headers=EN)
+    blocked = client.post("/login/2fa", data={"code": totp_code(secret)}, headers=EN)
     assert blocked.status_code == 429 and "Too many wrong codes" in blocked.get_data(as_text=True)
     assert client.get("/").status_code == 302
 
@@ -141,7 +150,7 @@ def test_switching_off_needs_password_and_code(app):
     other.post("/login", data={"email": "owner@example.com", "password": OWNER_PASSWORD})
     assert other.post("/login/2fa", data={"code": codes[0]}).status_code == 400
 
-    ok = client.post("/account/2fa/disable", data={"password": OWNER_PASSWORD, "code": pyotp.TOTP(secret).now()})
+    ok = client.post("/account/2fa/disable", data={"password": OWNER_PASSWORD, "code": totp_code(secret)})
     assert ok.status_code == 302
     user = _user(app)
     assert user.totp_secret is None and user.recovery_codes == []

@@ -122,6 +122,7 @@ def upgrade():
 
     with op.batch_alter_table('core_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('recovery_codes', sa.JSON(), nullable=False, server_default='[]'))
 
 
@@ -129,6 +130,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('core_user', schema=None) as batch_op:
         batch_op.drop_column('recovery_codes')
+        batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_secret')
 
     with op.batch_alter_table('core_module_state', schema=None) as batch_op:
