@@ -57,3 +57,25 @@ def test_a_successful_sign_in_forgets_earlier_failures(make_app):
     for _n in range(2):
         client.post("/login", data={"email": "Owner@Example.com", "password": "wrong-password"})
     sign_in(client, "owner@example.com", OWNER_PASSWORD)
+
+
+def test_with_redis_every_process_counts_the_same_failures(make_app):
+    """KONTOR_REDIS_URL keeps the counts in Redis, so several web processes share them
+    (here: two applications); set KONTOR_TEST_REDIS_URL to test it."""
+    import os
+    import uuid
+
+    import pytest
+
+    redis_url = os.environ.get("KONTOR_TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("set KONTOR_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to test throttling in Redis")
+    email = f"{uuid.uuid4().hex[:8]}@example.com"  # Redis outlives the test: a fresh account
+    first = make_app(REDIS_URL=redis_url, LOGIN_LIMIT_ACCOUNT="3 per 15 minutes")
+    second = make_app(REDIS_URL=redis_url, LOGIN_LIMIT_ACCOUNT="3 per 15 minutes")
+    with first.app_context():
+        create_user(email=email)
+    for app in (first, second, first):
+        app.test_client().post("/login", data={"email": email, "password": "wrong-password"})
+    blocked = second.test_client().post("/login", data={"email": email, "password": OWNER_PASSWORD}, headers=EN)
+    assert blocked.status_code == 429 and _alert(blocked) == MESSAGE
