@@ -261,6 +261,8 @@ def get_record_or_404(entity_type: str, record_id, permission: str):
     module, declared = kontor.entity_types().get(entity_type, (None, None))
     if declared is None or not kontor.is_enabled(module):
         abort(404)
+    if not has_permission(current_user, permission):
+        abort(403)  # not for this user at all (role, module access): no record is looked up
     record = db.session.get(declared.model, record_id)
     if record is None or not record_allows(current_user, record, "read"):
         abort(404)

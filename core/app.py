@@ -18,7 +18,7 @@ from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from core import access, i18n, jobs, settings
+from core import access, i18n, jobs, records, settings
 from core.auth import throttle
 from core.db import db, normalize_url
 from core.plugins import BUILTIN_PLUGINS, PluginManager
@@ -194,6 +194,7 @@ def _template_context():
         "company_name": settings.get("core.company_name") or "Kontor",
         "languages": i18n.LANGUAGES,
         "has_permission": lambda name, record=None: access.has_permission(current_user, name, record),
+        "record_entity_type": records.entity_type,
     }
 
 

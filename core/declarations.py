@@ -38,6 +38,14 @@ class EntityType:
     notes: bool = False
     files: bool = False
     timeline: bool = False
+    reminders: bool = False
+    # What the record services need to know: the permissions to see and to change a record
+    # (notes, files, reminders need the first; tags and custom values the second), the
+    # endpoint of its page (taking ``record_id``), and the attribute that names it.
+    view_permission: str | None = None
+    edit_permission: str | None = None
+    detail_endpoint: str | None = None
+    title_attribute: str = "name"
     # Record-level access (core.access): the model has ``core.RecordAccessMixin``'s
     # ``access_mode`` column; new records start with ``default_access``.
     record_access: bool = False

@@ -312,6 +312,7 @@ class AccessMatrix:
         """``(method, url, permission, kind, access_mode)`` for every route; ``kind`` is
         "plain", "fixed" (arguments from params), "record" or "portal_record"."""
         from core.access import PORTAL, declared_permission
+        from core.runtime import kontor
 
         undeclared = []
         with self.app.test_request_context():
@@ -322,6 +323,21 @@ class AccessMatrix:
                 methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
                 if not rule.arguments:
                     yield from ((m, rule.rule, permission, "plain", None) for m in methods)
+                elif set(rule.arguments) == {"entity_type", "record_id"} and hasattr(
+                        self.app.view_functions[rule.endpoint], "kontor_record_level"):
+                    # A record service route (core.records.record_route): every record of
+                    # every access mode, judged by the entity type's view or edit permission.
+                    level = self.app.view_functions[rule.endpoint].kontor_record_level
+                    for name, records in self.records.items():
+                        declared = kontor.entity_types()[name][1]
+                        needed = declared.edit_permission if level == "edit" else declared.view_permission
+                        if needed is None:
+                            continue
+                        for mode, record_id in records.items():
+                            url = url_for(rule.endpoint, entity_type=name, record_id=record_id)
+                            # Other methods are checked at the gate, which asks core.use.
+                            yield from ((m, url, needed if m == "GET" else permission, "record", mode)
+                                        for m in methods)
                 elif rule.endpoint in self.declarations.record_routes:
                     (argument,) = rule.arguments
                     kind = "portal_record" if permission == PORTAL else "record"

@@ -5,20 +5,25 @@ from __future__ import annotations
 import pytest
 
 from core.testing import AccessMatrix, MatrixDeclarations
-from tests.support import memo
+from tests.support import gadgets, memo
+from tests.support.gadgets.models import Gadget
 
 DECLARATIONS = MatrixDeclarations(
     factories={"memo_record": lambda: memo.MemoRecord(title="Matrix record"),
-               "memo_customer": lambda: memo.MemoCustomer(name="Matrix customer")},
+               "memo_customer": lambda: memo.MemoCustomer(name="Matrix customer"),
+               "gadget": lambda: Gadget(name="Matrix gadget")},
     record_routes={"memo.record": "memo_record", "memo.edit_record": "memo_record",
-                   "memo_portal.portal_record": "memo_record"},
-    params={},
+                   "memo_portal.portal_record": "memo_record",
+                   "gadgets.detail": "gadget", "gadgets.edit": "gadget"},
+    params={"gadgets.widget": {"record_id": 999}, "gadgets.sprocket": {"record_id": 999}},
 )
 
 
 @pytest.fixture
-def matrix(app):
-    return AccessMatrix(app, DECLARATIONS).build()
+def matrix(make_app):
+    """The core, the memo plugin and the gadgets plugin (whose gadgets use every record
+    service, so the record service routes are in the matrix too)."""
+    return AccessMatrix(make_app(PLUGINS=[memo, gadgets]), DECLARATIONS).build()
 
 
 def test_every_route_answers_every_persona_as_declared(matrix):

@@ -1,0 +1,60 @@
+"""Record services any entity type opts into by its ``EntityType`` declaration: custom
+fields, tags, notes, files, the timeline (history and audit trail), links and "create from"
+conversions, reminders and notifications, and the global search.
+
+Each service is a module of this package; the record page shows them through the
+``records.panel`` macro (``core/templates/core/records/macros.html``).
+"""
+from __future__ import annotations
+
+from flask import url_for
+
+from core.access import get_record_or_404
+from core.records import models  # noqa: F401 (the tables, for migrations)
+from core.runtime import kontor
+
+
+def entity_type(name: str):
+    """The ``EntityType`` called ``name`` of an enabled module, or ``None``."""
+    module, declared = kontor.entity_types().get(name, (None, None))
+    return declared if declared is not None and kontor.is_enabled(module) else None
+
+
+def module_of_type(name: str) -> str | None:
+    return kontor.entity_types().get(name, (None, None))[0]
+
+
+def title(declared, record) -> str:
+    return str(getattr(record, declared.title_attribute, None) or f"#{record.id}")
+
+
+def record_url(declared, record_id: int) -> str:
+    return url_for(declared.detail_endpoint, record_id=record_id) if declared.detail_endpoint else ""
+
+
+def load(entity_type_name: str, record_id: int, change: bool = False):
+    """``(EntityType, record)`` for a record service route: 404 for an unknown type, a
+    switched-off module or a record the user may not see; 403 without the type's view
+    permission (or edit permission, with ``change``)."""
+    from flask import abort
+
+    declared = entity_type(entity_type_name)
+    if declared is None or declared.view_permission is None:
+        abort(404)
+    permission = declared.edit_permission if change else declared.view_permission
+    return declared, get_record_or_404(entity_type_name, record_id, permission or declared.view_permission)
+
+
+def record_route(level: str = "view"):
+    """Declare a record service view at ``/records/<entity_type>/<int:record_id>/...``: it
+    needs the entity type's view permission (``"view"``) or edit permission (``"edit"``) on
+    that record, which the view checks with ``load``. The access matrix requests such routes
+    for a record of every access mode."""
+    from core.access import USE_WORKSPACE
+
+    def decorate(view):
+        view.kontor_permission = USE_WORKSPACE
+        view.kontor_record_level = level
+        return view
+
+    return decorate

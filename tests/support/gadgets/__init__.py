@@ -1,0 +1,60 @@
+"""A small test plugin whose entity types opt into every record service, so the core's
+tests of custom fields, tags, notes, files, the timeline, conversions, reminders and search
+need no feature plugin. Gadgets convert into widgets and sprockets."""
+from __future__ import annotations
+
+import os
+
+from core import EntityType, MenuItem, MigrationSource, Module, Permission, access, hookimpl
+
+
+@hookimpl
+def register_modules():
+    return [Module(name="gadgets", label="Gadgets", description="Test records for the record services")]
+
+
+@hookimpl
+def register_entity_types():
+    from tests.support.gadgets.models import Gadget, Sprocket, Widget
+    from tests.support.gadgets.views import GadgetSchema
+
+    services = dict(custom_fields=True, tags=True, notes=True, files=True, timeline=True, reminders=True)
+    return [
+        EntityType(name="gadget", label="Gadget", label_plural="Gadgets", model=Gadget, schema=GadgetSchema,
+                   list_columns=("name", "status", "price"), search_fields=("name",), record_access=True,
+                   default_access=access.PUBLIC_WRITE, view_permission="gadgets.view",
+                   edit_permission="gadgets.edit", detail_endpoint="gadgets.detail", **services),
+        EntityType(name="widget", label="Widget", label_plural="Widgets", model=Widget, search_fields=("name",),
+                   view_permission="gadgets.view", edit_permission="gadgets.edit",
+                   detail_endpoint="gadgets.widget", timeline=True, notes=True),
+        EntityType(name="sprocket", label="Sprocket", label_plural="Sprockets", model=Sprocket,
+                   search_fields=("name",), view_permission="gadgets.view", edit_permission="gadgets.edit",
+                   detail_endpoint="gadgets.sprocket", timeline=True),
+    ]
+
+
+@hookimpl
+def register_permissions():
+    return [
+        Permission("gadgets.view", "See gadgets", roles=("owner", "module_admin", "user"), access="read"),
+        Permission("gadgets.edit", "Change gadgets", roles=("owner", "module_admin", "user"), access="write"),
+        Permission("gadgets.create", "Add gadgets", roles=("owner", "module_admin", "user")),
+    ]
+
+
+@hookimpl
+def register_blueprints():
+    from tests.support.gadgets.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_migrations():
+    return [MigrationSource(branch="gadgets",
+                            path=os.path.join(os.path.dirname(__file__), "migrations", "versions"))]
+
+
+@hookimpl
+def menu_items(user):
+    return [MenuItem("Gadgets", "gadgets.index", icon="gear-wide", order=60, permission="gadgets.view")]
