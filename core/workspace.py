@@ -51,7 +51,9 @@ def register_blueprints():
     from core.portal.views import bp as portal_bp
     from core.views import bp as workspace_bp
 
-    return [workspace_bp, auth_bp, admin_bp, people_bp, portal_bp, portal_admin_bp]
+    from core import records
+
+    return [workspace_bp, auth_bp, admin_bp, people_bp, portal_bp, portal_admin_bp, *records.blueprints()]
 
 
 @hookimpl

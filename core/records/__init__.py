@@ -45,6 +45,29 @@ def load(entity_type_name: str, record_id: int, change: bool = False):
     return declared, get_record_or_404(entity_type_name, record_id, permission or declared.view_permission)
 
 
+SERVICES = ("fields", "tags", "notes", "files", "timeline", "links", "reminders", "search")
+
+
+def blueprints() -> list:
+    """Every record service's blueprint (registered by the core's own plugin)."""
+    import importlib
+
+    return [importlib.import_module(f"core.records.{name}").bp for name in SERVICES]
+
+
+def delete_record(entity_type_name: str, record, keep_files: bool = False, user=None) -> None:
+    """Delete ``record`` and what the record services hold of it: notes, tags, links (the
+    linked records stay), reminders; its files are deleted too unless ``keep_files``. Its
+    timeline keeps a "deleted" entry. The caller commits."""
+    import importlib
+
+    from core.db import db
+
+    for name in SERVICES:
+        importlib.import_module(f"core.records.{name}").forget(entity_type_name, record.id, keep_files=keep_files)
+    db.session.delete(record)
+
+
 def record_route(level: str = "view"):
     """Declare a record service view at ``/records/<entity_type>/<int:record_id>/...``: it
     needs the entity type's view permission (``"view"``) or edit permission (``"edit"``) on

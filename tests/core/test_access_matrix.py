@@ -14,7 +14,7 @@ DECLARATIONS = MatrixDeclarations(
                "gadget": lambda: Gadget(name="Matrix gadget")},
     record_routes={"memo.record": "memo_record", "memo.edit_record": "memo_record",
                    "memo_portal.portal_record": "memo_record",
-                   "gadgets.detail": "gadget", "gadgets.edit": "gadget"},
+                   "gadgets.detail": "gadget", "gadgets.edit": "gadget", "gadgets.delete": "gadget"},
     params={"gadgets.widget": {"record_id": 999}, "gadgets.sprocket": {"record_id": 999}},
 )
 

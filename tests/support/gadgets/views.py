@@ -6,7 +6,7 @@ from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import select
 
-from core import access, db, require, settings
+from core import access, db, records, require, settings
 from core.forms import form_fields, length, one_of
 from core.listing import paginate
 from tests.support.gadgets.models import Gadget, Sprocket, Widget
@@ -77,6 +77,16 @@ def edit(record_id: int):
             return redirect(url_for("gadgets.detail", record_id=gadget.id))
     return render_template("gadgets/form.html", gadget=gadget,
                            fields=form_fields(GadgetSchema(), values, errors)), (400 if errors else 200)
+
+
+@bp.post("/<int:record_id>/delete")
+@require("gadgets.edit")
+def delete(record_id: int):
+    gadget = access.get_record_or_404("gadget", record_id, "gadgets.edit")
+    records.delete_record("gadget", gadget, keep_files=request.form.get("files") == "keep", user=current_user)
+    db.session.commit()
+    flash("Gadget deleted.", "success")
+    return redirect(url_for("gadgets.index"))
 
 
 @bp.get("/widgets/<int:record_id>")
