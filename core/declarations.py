@@ -44,6 +44,8 @@ class EntityType:
     # endpoint of its page (taking ``record_id``), and the attribute that names it.
     view_permission: str | None = None
     edit_permission: str | None = None
+    # Who manages the type's custom fields, tags and history categories (module admins).
+    admin_permission: str | None = None
     detail_endpoint: str | None = None
     title_attribute: str = "name"
     # Record-level access (core.access): the model has ``core.RecordAccessMixin``'s

@@ -323,6 +323,16 @@ class AccessMatrix:
                 methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
                 if not rule.arguments:
                     yield from ((m, rule.rule, permission, "plain", None) for m in methods)
+                elif set(rule.arguments) == {"entity_type"} and hasattr(
+                        self.app.view_functions[rule.endpoint], "kontor_record_level"):
+                    # A record service route for a whole type: judged by its permission.
+                    level = self.app.view_functions[rule.endpoint].kontor_record_level
+                    for name, (_module, declared) in kontor.entity_types().items():
+                        needed = getattr(declared, f"{level}_permission")
+                        if needed is not None:
+                            url = url_for(rule.endpoint, entity_type=name)
+                            yield from ((m, url, needed if m == "GET" else permission, "plain", None)
+                                        for m in methods)
                 elif set(rule.arguments) == {"entity_type", "record_id"} and hasattr(
                         self.app.view_functions[rule.endpoint], "kontor_record_level"):
                     # A record service route (core.records.record_route): every record of

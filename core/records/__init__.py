@@ -45,6 +45,23 @@ def load(entity_type_name: str, record_id: int, change: bool = False):
     return declared, get_record_or_404(entity_type_name, record_id, permission or declared.view_permission)
 
 
+def load_type(entity_type_name: str, level: str = "view"):
+    """The ``EntityType`` for a view of a whole type: 404 for an unknown type or a
+    switched-off module, 403 without its view, edit or admin permission (``level``)."""
+    from flask import abort
+    from flask_login import current_user
+
+    from core.access import has_permission
+
+    declared = entity_type(entity_type_name)
+    permission = getattr(declared, f"{level}_permission", None) if declared is not None else None
+    if permission is None:
+        abort(404)
+    if not has_permission(current_user, permission):
+        abort(403)
+    return declared
+
+
 SERVICES = ("fields", "tags", "notes", "files", "timeline", "links", "reminders", "search")
 
 
@@ -71,8 +88,10 @@ def delete_record(entity_type_name: str, record, keep_files: bool = False, user=
 def record_route(level: str = "view"):
     """Declare a record service view at ``/records/<entity_type>/<int:record_id>/...``: it
     needs the entity type's view permission (``"view"``) or edit permission (``"edit"``) on
-    that record, which the view checks with ``load``. The access matrix requests such routes
-    for a record of every access mode."""
+    that record, which the view checks with ``load``. Also for views of a whole type at
+    ``/records/<entity_type>/...`` (``"view"``, ``"edit"`` or ``"admin"``: the type's
+    admin permission, checked with ``load_type``). The access matrix requests such routes
+    for every entity type, and a record of every access mode."""
     from core.access import USE_WORKSPACE
 
     def decorate(view):

@@ -23,7 +23,8 @@ def register_entity_types():
         EntityType(name="gadget", label="Gadget", label_plural="Gadgets", model=Gadget, schema=GadgetSchema,
                    list_columns=("name", "status", "price"), search_fields=("name",), record_access=True,
                    default_access=access.PUBLIC_WRITE, view_permission="gadgets.view",
-                   edit_permission="gadgets.edit", detail_endpoint="gadgets.detail", **services),
+                   edit_permission="gadgets.edit", admin_permission="gadgets.admin",
+                   detail_endpoint="gadgets.detail", **services),
         EntityType(name="widget", label="Widget", label_plural="Widgets", model=Widget, search_fields=("name",),
                    view_permission="gadgets.view", edit_permission="gadgets.edit",
                    detail_endpoint="gadgets.widget", timeline=True, notes=True),
@@ -39,6 +40,7 @@ def register_permissions():
         Permission("gadgets.view", "See gadgets", roles=("owner", "module_admin", "user"), access="read"),
         Permission("gadgets.edit", "Change gadgets", roles=("owner", "module_admin", "user"), access="write"),
         Permission("gadgets.create", "Add gadgets", roles=("owner", "module_admin", "user")),
+        Permission("gadgets.admin", "Manage gadget fields, tags and categories", roles=("owner", "module_admin")),
     ]
 
 
