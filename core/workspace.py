@@ -39,6 +39,8 @@ def register_settings():
                 default=False, help=_l("Staff without it are asked to set it up at their next sign-in.")),
         Setting("core.page_size", _l("Rows per page in lists"), type="integer", default=25,
                 minimum=5, maximum=200),
+        Setting("core.max_upload_mb", _l("Largest file upload (MB)"), type="integer", default=25,
+                minimum=1, maximum=500, help=_l("Bigger files attached to records are refused.")),
     ]
 
 
