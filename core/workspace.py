@@ -59,6 +59,13 @@ def register_blueprints():
 
 
 @hookimpl
+def register_field_types():
+    from core.records.fields import BUILTIN_TYPES
+
+    return BUILTIN_TYPES
+
+
+@hookimpl
 def register_migrations():
     return [MigrationSource(branch="core", path=os.path.join(os.path.dirname(__file__), "migrations", "versions"))]
 
