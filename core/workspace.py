@@ -72,9 +72,14 @@ def register_migrations():
 
 @hookimpl
 def register_jobs():
-    from core import mail
+    from huey import crontab
 
-    return [Job(name="core.send_mail", function=mail.deliver, retries=3)]
+    from core import mail
+    from core.records import reminders
+
+    return [Job(name="core.send_mail", function=mail.deliver, retries=3),
+            # Every minute; each due reminder is delivered once however many workers run it.
+            Job(name="core.deliver_reminders", function=reminders.deliver_due, schedule=crontab(minute="*"))]
 
 
 @hookimpl
