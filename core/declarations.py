@@ -84,7 +84,16 @@ class FieldType:
 
 @dataclass(frozen=True)
 class Conversion:
-    """A "create from" conversion from one entity type to one or more targets."""
+    """A "create from" conversion from one entity type to one or more targets.
+
+    ``field_map`` is ``{target: {target_field: source_field}}``; a target without an entry
+    gets the source's fields of the same name, except those in ``exclude``. Running it needs
+    the source's view permission, every target's edit permission and ``permissions``.
+    ``validate(source, values)`` gets ``{target: loaded data}`` and returns errors as
+    ``{target: {field: [message]}}`` (or nothing); ``postprocess(source, targets)`` gets
+    ``{target: record}`` before the commit. With ``attach_existing`` the user may pick an
+    existing record of a target instead of creating one (only a link is made).
+    """
 
     name: str
     label: str
@@ -94,6 +103,8 @@ class Conversion:
     exclude: tuple[str, ...] = ()
     validate: Callable[..., Any] | None = None
     postprocess: Callable[..., Any] | None = None
+    permissions: tuple[str, ...] = ()
+    attach_existing: bool = False
 
 
 SETTING_TYPES = ("text", "integer", "decimal", "boolean", "choice", "secret")
