@@ -281,8 +281,8 @@ def members(entity_type: str, record_id: int) -> list[int]:
 
 def set_members(entity_type: str, record, user_ids, actor=None) -> set[int]:
     """Make ``user_ids`` the record's listed users (its managers, or the users a restricted
-    record is shared with). Users newly on the list are notified by email. Returns their ids;
-    the caller commits."""
+    record is shared with). Users newly on the list are notified, in the workspace and by
+    email. Returns their ids; the caller commits."""
     from core.auth.models import User
     from core.models import RecordMember
 
@@ -301,23 +301,29 @@ def set_members(entity_type: str, record, user_ids, actor=None) -> set[int]:
 
 
 def _notify_listed(entity_type: str, record, users, actor) -> None:
-    from flask_babel import force_locale
+    """Tell users newly listed on a record: a notification in the workspace and an email."""
     from flask_babel import gettext as _
 
-    from core import mail
+    from core.records import notifications, record_url
 
     _module, declared = kontor.entity_types()[entity_type]
+    title = str(getattr(record, declared.title_attribute, None) or getattr(record, "title", None)
+                or getattr(record, "name", None) or f"#{record.id}")
+    try:
+        url = record_url(declared, record.id)
+    except RuntimeError:  # outside a request (CLI, demo data): no link
+        url = ""
     for user in users:
         if actor is not None and user.id == actor.id:
             continue
-        with force_locale(user.language or "de"):
-            title = str(getattr(record, "title", None) or getattr(record, "name", None) or f"#{record.id}")
-            mail.send(
-                [user.email],
-                _("You now have access to %(label)s \u201c%(title)s\u201d", label=str(declared.label), title=title),
+        with notifications.in_language(user):
+            notifications.notify(
+                user, "listed",
                 _("%(actor)s added you to %(label)s \u201c%(title)s\u201d in Kontor.",
                   actor=actor.name if actor is not None else "Kontor", label=str(declared.label), title=title),
-            )
+                url=url, email=True,
+                subject=_("You now have access to %(label)s \u201c%(title)s\u201d", label=str(declared.label),
+                          title=title))
 
 
 # The gate before every view

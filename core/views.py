@@ -1,8 +1,8 @@
-"""Workspace pages every signed-in user has: home, global search, job status; and the
-language switch of the workspace and the portal."""
+"""Workspace pages every signed-in user has: home, global search, notifications, job
+status; and the language switch of the workspace and the portal."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,6 +11,7 @@ from core.access import USE_WORKSPACE, has_permission, public, require, usable_m
 from core.db import db
 from core.i18n import LANGUAGES
 from core.models import JobRun
+from core.records import notifications
 from core.runtime import kontor
 
 bp = Blueprint("workspace", __name__)
@@ -32,6 +33,43 @@ def search():
     for result in results:
         groups.setdefault(result.entity_type, []).append(result)
     return render_template("core/search.html", query=query, groups=groups)
+
+
+@bp.app_context_processor
+def _notification_context():
+    # A function, so the COUNT runs only where base.html shows the bell (signed-in pages).
+    return {"unread_notifications": lambda: notifications.unread_count(current_user)}
+
+
+@bp.get("/notifications")
+@require(USE_WORKSPACE)
+def notifications_page():
+    return render_template("core/notifications.html", notifications=notifications.latest(current_user))
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@require(USE_WORKSPACE)
+def notification_read(notification_id: int):
+    """Mark one notification read and open what it is about (its link, else the list)."""
+    from core.records.models import Notification
+
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    notifications.mark_read(current_user, notification_id)
+    db.session.commit()
+    target = notification.url if request.form.get("open") else ""
+    return redirect(target if target.startswith("/") and not target.startswith("//")
+                    else url_for("workspace.notifications_page"))
+
+
+@bp.post("/notifications/read")
+@require(USE_WORKSPACE)
+def notifications_read_all():
+    notifications.mark_read(current_user)
+    db.session.commit()
+    flash(_("All notifications are marked read."), "success")
+    return redirect(url_for("workspace.notifications_page"))
 
 
 @bp.post("/language")
