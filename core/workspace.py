@@ -123,4 +123,22 @@ def menu_items(user):
                  permission="core.portal_accounts", section="admin"),
         MenuItem(_l("Audit log"), "people.audit", icon="journal-text", order=940, permission="core.audit",
                  section="admin"),
+        MenuItem(_l("History categories"), "records_timeline.history_categories", icon="tags", order=915,
+                 permission="core.admin", section="admin"),
     ]
+
+
+@hookimpl
+def record_actions(user, entity_type, record):
+    """A "Create ..." button for every conversion this user may run on the record."""
+    from flask import url_for
+
+    from core.declarations import ActionLink
+    from core.records import links
+
+    if record is None:
+        return []
+    return [ActionLink(label=_l("Create: %(label)s", label=conversion.label),
+                       url=url_for("records_links.convert", entity_type=entity_type, record_id=record.id,
+                                   conversion=conversion.name), icon="plus-square", order=50)
+            for conversion in links.available(user, entity_type, record)]
