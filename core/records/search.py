@@ -1,10 +1,149 @@
-"""Record service: search. (Being built; see core/records/__init__.py.)"""
+"""Record service: search. ``search_entity`` finds the records of an entity type whose
+``search_fields`` contain the query (case-insensitive substring), only those the user may
+see, best matches first. A plugin's ``search`` hook calls it for each of its types.
+
+The index behind it, made by ``create_index`` in a migration of the plugin that owns the
+table (``drop_index`` in its downgrade):
+
+* PostgreSQL: a GIN trigram index (``pg_trgm``) on the search fields, which serves
+  ``ILIKE '%query%'``.
+* SQLite: an FTS5 table with the trigram tokenizer over the search fields, kept in step
+  with the table by triggers; queries of three characters or more ``MATCH`` it.
+
+Without the index the search still works, scanning the table.
+"""
 from __future__ import annotations
 
 from flask import Blueprint
+from sqlalchemy import func, literal_column, select, text
+
+from core.access import filter_query
+from core.db import db
 
 bp = Blueprint("records_search", __name__, url_prefix="/records")
 
 
 def forget(entity_type: str, record_id: int, keep_files: bool = False) -> None:
-    """Remove this service's rows of a deleted record (part of the caller's transaction)."""
+    """Remove this service's rows of a deleted record (part of the caller's transaction).
+    Nothing to do: the index follows the table by itself."""
+
+
+# The index
+
+
+def fts_table(table: str) -> str:
+    # Named outside every plugin's "<branch>_" prefix, so that no branch's autogenerate
+    # takes the FTS table (and its shadow tables) for one of its own tables to drop.
+    return f"fts_{table}"
+
+
+def _expression(fields) -> str:
+    """The text searched: the fields joined by a space (one column: the column itself, so a
+    plain trigram index serves it)."""
+    if len(fields) == 1:
+        return f'"{fields[0]}"'
+    return " || ' ' || ".join(f"coalesce(\"{name}\", '')" for name in fields)
+
+
+def create_index(connection, table: str, fields) -> None:
+    """Create the search index of ``table`` over ``fields`` (``op.get_bind()`` in a migration)."""
+    fields = list(fields)
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        connection.execute(text(f'CREATE INDEX IF NOT EXISTS "ix_{table}_search" ON "{table}" '
+                                f"USING gin (({_expression(fields)}) gin_trgm_ops)"))
+        return
+    fts = fts_table(table)
+    columns = ", ".join(f'"{name}"' for name in fields)
+    new_values = ", ".join(f'new."{name}"' for name in fields)
+    old_values = ", ".join(f'old."{name}"' for name in fields)
+    statements = [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS \"{fts}\" USING fts5({columns}, content='{table}', "
+        f"content_rowid='id', tokenize='trigram')",
+        # An external-content FTS table needs the old values to remove a row's entry.
+        f'CREATE TRIGGER IF NOT EXISTS "{fts}_insert" AFTER INSERT ON "{table}" BEGIN '
+        f'INSERT INTO "{fts}"(rowid, {columns}) VALUES (new.id, {new_values}); END',
+        f'CREATE TRIGGER IF NOT EXISTS "{fts}_delete" AFTER DELETE ON "{table}" BEGIN '
+        f'INSERT INTO "{fts}"("{fts}", rowid, {columns}) VALUES (\'delete\', old.id, {old_values}); END',
+        f'CREATE TRIGGER IF NOT EXISTS "{fts}_update" AFTER UPDATE ON "{table}" BEGIN '
+        f'INSERT INTO "{fts}"("{fts}", rowid, {columns}) VALUES (\'delete\', old.id, {old_values}); '
+        f'INSERT INTO "{fts}"(rowid, {columns}) VALUES (new.id, {new_values}); END',
+        # Rows that were there before the index.
+        f"INSERT INTO \"{fts}\"(\"{fts}\") VALUES ('rebuild')",
+    ]
+    for statement in statements:
+        connection.execute(text(statement))
+
+
+def drop_index(connection, table: str) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f'DROP INDEX IF EXISTS "ix_{table}_search"'))
+        return
+    fts = fts_table(table)
+    for action in ("insert", "delete", "update"):
+        connection.execute(text(f'DROP TRIGGER IF EXISTS "{fts}_{action}"'))
+    connection.execute(text(f'DROP TABLE IF EXISTS "{fts}"'))
+
+
+def _has_fts(table: str) -> bool:
+    return db.session.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+                              {"name": fts_table(table)}).first() is not None
+
+
+# Searching
+
+
+def _like_pattern(query: str, prefix_only: bool = False) -> str:
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%" if prefix_only else f"%{escaped}%"
+
+
+def matching(entity_type: str, user, query: str, limit: int = 20):
+    """The ``select`` of ``entity_type``'s records matching ``query`` that ``user`` may see
+    (with its view permission), best first: the text starting with the query, then shorter
+    texts, then older records."""
+    from core.records import entity_type as find_type
+
+    declared = find_type(entity_type)
+    query = query.strip()
+    if declared is None or not declared.search_fields or not query or declared.view_permission is None:
+        return None
+    model = declared.model
+    table = model.__table__.name
+    searched = literal_column(_qualified(table, declared.search_fields))
+    statement = select(model)
+    if db.session.get_bind().dialect.name == "sqlite" and len(query) >= 3 and _has_fts(table):
+        fts = fts_table(table)
+        phrase = '"' + query.replace('"', '""') + '"'  # the whole query as one phrase: a substring
+        statement = statement.where(model.id.in_(
+            select(literal_column("rowid")).select_from(text(f'"{fts}"'))
+            .where(text(f'"{fts}" MATCH :search_phrase').bindparams(search_phrase=phrase))))
+    else:
+        # PostgreSQL: ILIKE is what the trigram index serves. SQLite without FTS (or a
+        # query too short for trigrams): LIKE, case-insensitive for ASCII only.
+        statement = statement.where(searched.ilike(_like_pattern(query), escape="\\"))
+    starts = searched.ilike(_like_pattern(query, True), escape="\\")
+    statement = filter_query(statement, user, declared.view_permission, entity_type)
+    return statement.order_by(starts.desc(), func.length(searched), model.id).limit(limit)
+
+
+def _qualified(table: str, fields) -> str:
+    """``_expression`` with the table named, for queries (the same expression as the index's)."""
+    if len(fields) == 1:
+        return f'"{table}"."{fields[0]}"'
+    return " || ' ' || ".join(f"coalesce(\"{table}\".\"{name}\", '')" for name in fields)
+
+
+def search_entity(entity_type: str, user, query: str, limit: int = 20) -> list:
+    """``SearchResult``s of ``entity_type`` for the ``search`` hook."""
+    from core.declarations import SearchResult
+    from core.records import entity_type as find_type
+    from core.records import record_url, title
+
+    statement = matching(entity_type, user, query, limit)
+    if statement is None:
+        return []
+    declared = find_type(entity_type)
+    return [SearchResult(entity_type=str(declared.label_plural), title=title(declared, record),
+                         url=record_url(declared, record.id))
+            for record in db.session.execute(statement).scalars()]
