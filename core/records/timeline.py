@@ -191,7 +191,7 @@ def categories() -> list[HistoryCategory]:
 
 
 def _user_names(user_ids) -> dict:
-    from core.models import User
+    from core.auth.models import User
 
     ids = {i for i in user_ids if i}
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}

@@ -21,8 +21,8 @@ PASSWORD = "timeline-secret-1"
 def setup(make_app, **config):
     app = make_app(PLUGINS=[gadgets], **config)
     with app.app_context():
-        owner = create_user("owner@example.com", "Olga Owner", "owner", PASSWORD)
-        user = create_user("user@example.com", "Ulf User", "user", PASSWORD)
+        owner = create_user("owner@example.com", "Olga Owner", "owner", PASSWORD, language="en")
+        user = create_user("user@example.com", "Ulf User", "user", PASSWORD, language="en")
         ids = owner.id, user.id
     return app, ids
 
@@ -64,7 +64,7 @@ def test_track_event_tells_plugins(make_app):
     app = make_app(PLUGINS=[gadgets, memo])
     memo.CALLS.clear()
     with app.app_context():
-        owner = create_user("owner@example.com", "Olga Owner", "owner", PASSWORD)
+        owner = create_user("owner@example.com", "Olga Owner", "owner", PASSWORD, language="en")
         gadget = Gadget(name="Clock", access_mode="public_write")
         db.session.add(gadget)
         db.session.commit()

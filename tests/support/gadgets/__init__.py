@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from core import EntityType, MenuItem, MigrationSource, Module, Permission, access, hookimpl
+from core import Conversion, EntityType, MenuItem, MigrationSource, Module, Permission, access, hookimpl
 
 
 @hookimpl
@@ -16,6 +16,7 @@ def register_modules():
 @hookimpl
 def register_entity_types():
     from tests.support.gadgets.models import Gadget, Sprocket, Widget
+    from tests.support.gadgets.schemas import SprocketSchema, WidgetSchema
     from tests.support.gadgets.views import GadgetSchema
 
     services = dict(custom_fields=True, tags=True, notes=True, files=True, timeline=True, reminders=True)
@@ -25,13 +26,37 @@ def register_entity_types():
                    default_access=access.PUBLIC_WRITE, view_permission="gadgets.view",
                    edit_permission="gadgets.edit", admin_permission="gadgets.admin",
                    detail_endpoint="gadgets.detail", **services),
-        EntityType(name="widget", label="Widget", label_plural="Widgets", model=Widget, search_fields=("name",),
+        EntityType(name="widget", label="Widget", label_plural="Widgets", model=Widget, schema=WidgetSchema,
+                   search_fields=("name",),
                    view_permission="gadgets.view", edit_permission="gadgets.edit",
                    detail_endpoint="gadgets.widget", timeline=True, notes=True),
         EntityType(name="sprocket", label="Sprocket", label_plural="Sprockets", model=Sprocket,
-                   search_fields=("name",), view_permission="gadgets.view", edit_permission="gadgets.edit",
+                   schema=SprocketSchema, search_fields=("name",), view_permission="gadgets.view",
+                   edit_permission="gadgets.edit",
                    detail_endpoint="gadgets.sprocket", timeline=True),
     ]
+
+
+def _check_parts(source, values):
+    """A conversion's own rule, beyond the schemas: sprocket codes are capitals."""
+    code = values.get("sprocket", {}).get("code", "")
+    if code != code.upper():
+        return {"sprocket": {"code": ["Use capital letters."]}}
+    return None
+
+
+def _after_parts(source, targets):
+    # The gadget is done once its parts exist.
+    source.status = "done"
+
+
+@hookimpl
+def register_conversions():
+    return [Conversion(name="gadgets.make_parts", label="Make parts", source="gadget",
+                       targets=("widget", "sprocket"),
+                       field_map={"widget": {"name": "name"}, "sprocket": {"name": "name"}},
+                       exclude=("status", "price"), validate=_check_parts, postprocess=_after_parts,
+                       attach_existing=True)]
 
 
 @hookimpl
