@@ -22,12 +22,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_date, format_decimal, gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import Numeric, cast, delete, false, func, literal, select, update
+from sqlalchemy import Numeric, cast, false, func, literal, select, update
 
 from core import records
 from core.db import db
 from core.declarations import FieldType
 from core.forms import FormField, length, one_of, translate_errors
+from core.forms import form_fields as schema_form
 from core.records.models import FieldDefinition
 
 bp = Blueprint("records_fields", __name__, url_prefix="/records")
@@ -337,6 +338,212 @@ def csv_row(entity_type: str, record) -> list[str]:
     return [csv_cell(d, custom.get(d.key)) for d in definitions(entity_type)]
 
 
+# The admin pages: a type's field definitions (admins of its module)
+
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def slug(label: str) -> str:
+    """A key made of a label: "Größe (cm)" -> "groesse_cm"."""
+    text = unicodedata.normalize("NFKD", label.lower().translate(UMLAUTS)).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:64]
+    return text if re.match(KEY_PATTERN, text) else ("field_" + text)[:64].rstrip("_")
+
+
+class DefinitionSchema(Schema):
+    label = fields.String(required=True, validate=length(1, 200), error_messages=_messages(),
+                          metadata={"label": _l("Label")})
+    key = fields.String(validate=validate.Regexp(KEY_PATTERN, error=_l(
+        "Use lowercase letters, digits and underscores, starting with a letter.")), metadata={
+        "label": _l("Key"), "help": _l("How imports, exports and filters name the field. Leave empty to make "
+                                       "one from the label; it cannot change later.")})
+    type = fields.String(required=True, error_messages=_messages(), metadata={"label": _l("Type")})
+    required = fields.Boolean(load_default=False, metadata={"label": _l("Required")})
+    choices = fields.String(load_default="", metadata={
+        "label": _l("Choices"), "widget": "textarea", "help": _l("For single and multiple choice: one per line.")})
+    default = fields.String(load_default="", metadata={
+        "label": _l("Default"), "help": _l("Filled in on new records. Several choices: separate them by \";\".")})
+    help = fields.String(load_default="", validate=length(maximum=1000), metadata={"label": _l("Help text")})
+    section = fields.String(load_default="", validate=length(maximum=200), metadata={
+        "label": _l("Section heading"), "help": _l("Shown above this field and the ones after it.")})
+    position = fields.Integer(load_default=0, error_messages={"invalid": _l("Enter a whole number.")},
+                              metadata={"label": _l("Position")})
+
+    @validates("type")
+    def _known_type(self, value, **_kwargs):
+        if value not in field_types():
+            raise ValidationError(_l("Choose one of the offered values."))
+
+
+def _definition_form(definition: FieldDefinition | None, values: dict, errors: dict) -> list[FormField]:
+    schema = DefinitionSchema()
+    if definition is not None:  # the key names the stored values, the type says what they are: both stay
+        schema.fields.pop("key")
+        schema.fields.pop("type")
+    result = schema_form(schema, values, errors)
+    for item in result:
+        if item.name == "type":
+            item.widget = "select"
+            item.choices = [(name, str(t.label)) for name, t in field_types().items()]
+    return result
+
+
+def _load_definition(entity_type: str, definition: FieldDefinition | None):
+    """The submitted definition, checked: ``(data, values, errors)``."""
+    form = request.form
+    values = {name: form.get(name, "") for name in DefinitionSchema().fields if name != "required"}
+    values["required"] = "required" in form
+    if definition is not None:
+        values["type"] = definition.type  # a changed type would make the stored values wrong
+        values.pop("key")
+    try:
+        data = DefinitionSchema().load({k: v for k, v in values.items() if v != "" or k == "label"})
+    except ValidationError as exc:
+        return None, values, exc.messages
+    errors = {}
+    data["choices"] = [line.strip() for line in data["choices"].splitlines() if line.strip()]
+    if data["type"] in CHOICE_TYPES and not data["choices"]:
+        errors["choices"] = [_l("Enter at least one choice.")]
+    if definition is None:
+        data["key"] = data.get("key") or slug(data["label"])
+        taken = db.session.execute(select(FieldDefinition.id).where(
+            FieldDefinition.entity_type == entity_type, FieldDefinition.key == data["key"])).first()
+        if taken:
+            errors["key"] = [_l("Another field of this type already has this key.")]
+    default = data.pop("default").strip()
+    data["default"] = None
+    if default and not errors:
+        check = FieldDefinition(key="default", label="", type=data["type"], required=False, choices=data["choices"])
+        try:
+            data["default"] = _jsonable(_field(check).deserialize(_raw(check, {"default": default}, "")))
+        except ValidationError as exc:
+            errors["default"] = exc.messages
+    return (None if errors else data), values, errors
+
+
+def _admin_type(entity_type: str):
+    declared = records.load_type(entity_type, "admin")
+    if not declared.custom_fields:
+        abort(404)
+    return declared
+
+
+def _definition_or_none(entity_type: str):
+    """The definition named by ``?field=<id>``; ``None`` (and a message) when it is gone."""
+    field_id = request.args.get("field", type=int)
+    definition = db.session.get(FieldDefinition, field_id) if field_id else None
+    if definition is None or definition.entity_type != entity_type:
+        flash(_("That field does not exist (any more)."), "warning")
+        return None
+    return definition
+
+
+def value_count(declared, key: str) -> int:
+    """How many records of the type hold a value for ``key`` (counted in SQL)."""
+    return db.session.execute(select(func.count()).select_from(declared.model)
+                              .where(has_value(declared.model, key))).scalar()
+
+
+@bp.get("/<entity_type>/fields")
+@records.record_route("admin")
+def definition_list(entity_type: str):
+    declared = _admin_type(entity_type)
+    types = field_types()
+    rows = db.session.execute(select(FieldDefinition).where(FieldDefinition.entity_type == entity_type)
+                              .order_by(FieldDefinition.position, FieldDefinition.id)).scalars().all()
+    return render_template("core/records/fields.html", declared=declared, entity_type=entity_type,
+                           definitions=rows, types=types)
+
+
+@bp.route("/<entity_type>/fields/new", methods=["GET", "POST"])
+@records.record_route("admin")
+def definition_new(entity_type: str):
+    declared = _admin_type(entity_type)
+    values, errors = {"type": "text"}, {}
+    if request.method == "POST":
+        data, values, errors = _load_definition(entity_type, None)
+        if data is not None:
+            db.session.add(FieldDefinition(entity_type=entity_type, **data))
+            db.session.commit()
+            flash(_("Field %(label)s added.", label=data["label"]), "success")
+            return redirect(url_for(".definition_list", entity_type=entity_type))
+    return render_template("core/records/fields_form.html", declared=declared, entity_type=entity_type,
+                           definition=None, fields=_definition_form(None, values, errors)), (400 if errors else 200)
+
+
+@bp.route("/<entity_type>/fields/edit", methods=["GET", "POST"])
+@records.record_route("admin")
+def definition_edit(entity_type: str):
+    declared = _admin_type(entity_type)
+    definition = _definition_or_none(entity_type)
+    if definition is None:
+        return redirect(url_for(".definition_list", entity_type=entity_type))
+    check = FieldDefinition(key="default", label="", type=definition.type, choices=definition.choices)
+    values = {"label": definition.label, "type": definition.type, "required": definition.required,
+              "choices": "\n".join(definition.choices or []), "help": definition.help,
+              "default": csv_cell(check, definition.default), "section": definition.section,
+              "position": definition.position}
+    errors = {}
+    if request.method == "POST":
+        data, values, errors = _load_definition(entity_type, definition)
+        if data is not None:
+            # Only the definition changes: values are stored by key, so a new label keeps them.
+            for name, value in data.items():
+                setattr(definition, name, value)
+            db.session.commit()
+            flash(_("Field %(label)s saved.", label=definition.label), "success")
+            return redirect(url_for(".definition_list", entity_type=entity_type))
+    return render_template("core/records/fields_form.html", declared=declared, entity_type=entity_type,
+                           definition=definition, fields=_definition_form(definition, values, errors)), \
+        (400 if errors else 200)
+
+
+@bp.post("/<entity_type>/fields/positions")
+@records.record_route("admin")
+def definition_positions(entity_type: str):
+    _admin_type(entity_type)
+    rows = db.session.execute(select(FieldDefinition).where(FieldDefinition.entity_type == entity_type)).scalars()
+    for definition in rows:
+        position = request.form.get(f"position-{definition.id}", type=int)
+        if position is not None:
+            definition.position = position
+    db.session.commit()
+    flash(_("Order saved."), "success")
+    return redirect(url_for(".definition_list", entity_type=entity_type))
+
+
+@bp.route("/<entity_type>/fields/delete", methods=["GET", "POST"])
+@records.record_route("admin")
+def definition_delete(entity_type: str):
+    """GET asks, saying how many records hold a value; POST deletes the definition and
+    those values."""
+    declared = _admin_type(entity_type)
+    definition = _definition_or_none(entity_type)
+    if definition is None:
+        return redirect(url_for(".definition_list", entity_type=entity_type))
+    if request.method == "GET":
+        return render_template("core/records/fields_delete.html", declared=declared, entity_type=entity_type,
+                               definition=definition, count=value_count(declared, definition.key))
+    model = declared.model
+    if _dialect() == "postgresql":
+        remaining = model.custom.op("-")(definition.key)
+    else:
+        remaining = func.json_remove(model.custom, f"$.{definition.key}")
+    db.session.execute(update(model).where(has_value(model, definition.key)).values(custom=remaining)
+                       .execution_options(synchronize_session=False))
+    db.session.delete(definition)
+    db.session.commit()
+    flash(_("Field %(label)s deleted.", label=definition.label), "success")
+    return redirect(url_for(".definition_list", entity_type=entity_type))
+
+
 def forget(entity_type: str, record_id: int, keep_files: bool = False) -> None:
     """Remove this service's rows of a deleted record (part of the caller's transaction).
     Custom values live in the record's own row, so they go with it."""
+
+
+@bp.app_template_global("custom_field_values")
+def _template_values(entity_type: str, record) -> list[tuple[str, str, str]]:
+    """``display`` for the record panel (core/records/_custom_fields.html)."""
+    return display(entity_type, record)
