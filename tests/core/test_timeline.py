@@ -74,3 +74,81 @@ def test_track_event_tells_plugins(make_app):
         db.session.commit()
     assert [kwargs["action"] for hook, kwargs in memo.CALLS if hook == "track_event"] == [
         "created", "updated", "converted"]
+
+
+def test_history_categories_are_managed_by_the_owner(make_app):
+    app, _ids = setup(make_app)
+    owner = sign_in(app.test_client(), "owner@example.com", PASSWORD)
+    user = sign_in(app.test_client(), "user@example.com", PASSWORD)
+    assert user.get("/admin/history-categories").status_code == 403
+    for name in ("Call", "Meeting", "Letter"):
+        assert owner.post("/admin/history-categories", data={"op": "add", "name": name}).status_code == 302
+    owner.post("/admin/history-categories", data={"op": "add", "name": "Call"})  # taken: refused
+
+    def names():
+        with app.app_context():
+            return [c.name for c in timeline.categories()]
+
+    assert names() == ["Call", "Meeting", "Letter"]
+    with app.app_context():
+        ids = {c.name: c.id for c in timeline.categories()}
+    owner.post("/admin/history-categories", data={"op": "rename", "id": ids["Call"], "name": "Phone call"})
+    owner.post("/admin/history-categories", data={"op": "up", "id": ids["Letter"]})
+    assert names() == ["Phone call", "Letter", "Meeting"]
+    owner.post("/admin/history-categories", data={"op": "delete", "id": ids["Meeting"]})
+    assert names() == ["Phone call", "Letter"]
+    page = owner.get("/admin/history-categories").get_data(as_text=True)
+    assert 'value="Phone call"' in page
+
+
+def test_manual_history_events_and_the_timeline_filter(make_app):
+    app, (_owner_id, user_id) = setup(make_app)
+    with app.app_context():
+        call = HistoryCategory(name="Call", position=0)
+        meeting = HistoryCategory(name="Meeting", position=1)
+        gadget = Gadget(name="Lamp", access_mode="public_write")
+        db.session.add_all([call, meeting, gadget])
+        db.session.commit()
+        call_id, meeting_id, gadget_id = call.id, meeting.id, gadget.id
+        from core.auth.models import User
+        db.session.get(User, user_id).timezone = "Europe/Berlin"
+        db.session.commit()
+    client = sign_in(app.test_client(), "user@example.com", PASSWORD)
+    url = f"/records/gadget/{gadget_id}/timeline"
+    assert client.post(url, data={"category_id": call_id, "occurred_at": "2026-03-02T10:30",
+                                  "summary": "Asked about the price"}).status_code == 302
+    client.post(url, data={"category_id": meeting_id, "occurred_at": "2026-03-05T09:00", "summary": "Met on site"})
+    client.post(url, data={"category_id": meeting_id, "summary": ""})  # no text: refused
+    with app.app_context():
+        manual = db.session.execute(select(TimelineEvent).where(TimelineEvent.action == "manual")
+                                    .order_by(TimelineEvent.id)).scalars().all()
+        assert [(e.category_id, e.summary, e.user_id) for e in manual] == [
+            (call_id, "Asked about the price", user_id), (meeting_id, "Met on site", user_id)]
+        # 10:30 in Berlin (CET, UTC+1) is 09:30 UTC.
+        assert manual[0].occurred_at.isoformat() == "2026-03-02T09:30:00+00:00"
+
+    page = client.get(f"/gadgets/{gadget_id}").get_data(as_text=True)
+    assert page.index("Met on site") < page.index("Asked about the price")  # newest first
+    assert "Created" in page
+    filtered = client.get(f"/gadgets/{gadget_id}?timeline_category={call_id}").get_data(as_text=True)
+    assert "Asked about the price" in filtered and "Met on site" not in filtered
+    created_only = client.get(f"/gadgets/{gadget_id}?timeline_action=created").get_data(as_text=True)
+    assert 'data-action="created"' in created_only and 'data-action="manual"' not in created_only
+
+
+def test_the_audit_export_is_for_the_owner(make_app):
+    app, (_owner_id, user_id) = setup(make_app)
+    client = sign_in(app.test_client(), "user@example.com", PASSWORD)
+    client.post("/gadgets/new", data={"name": "Lamp", "status": "new", "price": "1"})
+    with app.app_context():
+        gadget_id = db.session.scalar(select(Gadget.id))
+    client.post(f"/gadgets/{gadget_id}/edit", data={"name": "=cmd()", "status": "new", "price": "1"})
+    assert client.get("/admin/audit/records.csv").status_code == 403
+    owner = sign_in(app.test_client(), "owner@example.com", PASSWORD)
+    response = owner.get("/admin/audit/records.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["user"], r["entity_type"], r["record_id"], r["action"]) for r in rows] == [
+        ("Ulf User", "gadget", str(gadget_id), "created"), ("Ulf User", "gadget", str(gadget_id), "updated")]
+    assert rows[1]["changes"] == '{"name": ["Lamp", "=cmd()"]}'
+    assert rows[1]["user_id"] == str(user_id)
