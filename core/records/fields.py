@@ -22,7 +22,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_date, format_decimal, gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import Numeric, cast, false, func, literal, select, update
+from sqlalchemy import Numeric, cast, false, func, literal, select, type_coerce, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from core import records
 from core.db import db
@@ -87,12 +88,16 @@ def _multiple_choice(required=False, choices=(), **_ignored):
                        error_messages=_messages(invalid=_l("Choose one of the offered values.")))
 
 
+# Strings with marshmallow's validators: fields.Url and fields.Email insist on a plain str
+# message, which would not follow the user's language.
 def _url(required=False, choices=(), **_ignored):
-    return fields.Url(required=required, error_messages=_messages(invalid=_l("Enter a web address (https://...).")))
+    return fields.String(required=required, error_messages=_messages(), validate=[
+        length(maximum=2000), validate.URL(error=_l("Enter a web address (https://...)."))])
 
 
 def _email(required=False, choices=(), **_ignored):
-    return fields.Email(required=required, error_messages=_messages(invalid=_l("Enter an email address.")))
+    return fields.String(required=required, error_messages=_messages(), validate=[
+        length(maximum=320), validate.Email(error=_l("Enter an email address."))])
 
 
 def _phone(required=False, choices=(), **_ignored):
@@ -272,6 +277,12 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+def _jsonb(model):
+    """The column with PostgreSQL's JSONB operators (its declared type is the generic JSON
+    with a JSONB variant, whose Python side knows only the generic operators)."""
+    return type_coerce(model.custom, JSONB)
+
+
 def _extract(model, key: str):
     """The SQLite expression of one value of the JSON column (its native SQL type)."""
     return func.json_extract(model.custom, f"$.{key}")
@@ -280,7 +291,7 @@ def _extract(model, key: str):
 def has_value(model, key: str):
     """SQL: the record holds a value for ``key`` (empty values are never stored)."""
     if _dialect() == "postgresql":
-        return model.custom.has_key(key)
+        return _jsonb(model).has_key(key)
     return func.json_type(model.custom, f"$.{key}").is_not(None)
 
 
@@ -298,7 +309,7 @@ def filter_condition(entity_type: str, model, key: str, value: str):
         return field_type.sql_filter(model, key, value)
     postgres = _dialect() == "postgresql"
     if definition.type in TEXT_TYPES:
-        column = model.custom[key].astext if postgres else _extract(model, key)
+        column = _jsonb(model)[key].astext if postgres else _extract(model, key)
         return column.icontains(value.strip(), autoescape=True)
     single = _field(FieldDefinition(key=key, label=key, type=definition.type, required=True,
                                     choices=definition.choices), field_type)
@@ -307,10 +318,10 @@ def filter_condition(entity_type: str, model, key: str, value: str):
     except ValidationError:
         return false()
     if definition.type == "decimal":  # stored as text; compared as numbers, so 12.5 finds "12.50"
-        column = model.custom[key].astext if postgres else _extract(model, key)
+        column = _jsonb(model)[key].astext if postgres else _extract(model, key)
         return cast(column, Numeric) == Decimal(loaded)
     if postgres:
-        return model.custom.contains({key: loaded})
+        return _jsonb(model).contains({key: loaded})
     if definition.type == "multiple_choice":
         items = func.json_each(model.custom, f"$.{key}").table_valued("value")
         return select(literal(1)).select_from(items).where(items.c.value == loaded[0]).exists()
@@ -527,7 +538,7 @@ def definition_delete(entity_type: str):
                                definition=definition, count=value_count(declared, definition.key))
     model = declared.model
     if _dialect() == "postgresql":
-        remaining = model.custom.op("-")(definition.key)
+        remaining = _jsonb(model).op("-")(definition.key)
     else:
         remaining = func.json_remove(model.custom, f"$.{definition.key}")
     db.session.execute(update(model).where(has_value(model, definition.key)).values(custom=remaining)
