@@ -18,15 +18,15 @@ import secrets
 import zipfile
 
 import filetype
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core import records, settings
 from core.records import timeline
 from core.db import db
-from core.records.models import StoredFile
+from core.records.models import Note, StoredFile
 
 bp = Blueprint("records_files", __name__, url_prefix="/records")
 
@@ -310,6 +310,36 @@ def remove(entity_type: str, record_id: int, file_id: int):
         _remove(path)
     flash(_("File deleted."), "success")
     return _back(declared, record.id)
+
+
+def _local_path(target: str | None) -> str | None:
+    # Only a path of this site: "//host" and "/\\host" would leave it.
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return None
+
+
+@bp.route("/<entity_type>/<int:record_id>/delete", methods=["GET", "POST"])
+@records.record_route("edit")
+def delete_record(entity_type: str, record_id: int):
+    """Delete a record after asking what happens to its files: deleted with it, or kept
+    (detached, see ``forget``). Plugins link here (with ``?next=`` the page to go to
+    afterwards, e.g. the list) instead of writing their own delete view."""
+    declared, record = records.load(entity_type, record_id, change=True)
+    after = _local_path(request.values.get("next")) or "/"
+    if request.method == "POST":
+        records.delete_record(entity_type, record, keep_files=request.form.get("files") == "keep",
+                              user=current_user)
+        db.session.commit()
+        flash(_("%(what)s deleted.", what=records.title(declared, record)), "success")
+        return redirect(after)
+    count = db.session.scalar(select(func.count()).select_from(StoredFile).where(
+        StoredFile.entity_type == entity_type, StoredFile.record_id == record.id))
+    notes = db.session.scalar(select(func.count()).select_from(Note).where(
+        Note.entity_type == entity_type, Note.record_id == record.id))
+    return render_template("core/records/delete.html", declared=declared, record=record, entity_type=entity_type,
+                           title=records.title(declared, record), file_count=count, note_count=notes, after=after,
+                           back=records.record_url(declared, record.id) or after)
 
 
 def forget(entity_type: str, record_id: int, keep_files: bool = False) -> None:

@@ -234,3 +234,29 @@ def test_a_failed_commit_leaves_no_file(make_app, monkeypatch):
     monkeypatch.undo()
     assert response.status_code == 500
     assert stored(app) == [] and files_on_disk(app) == []
+
+
+def test_the_delete_page_asks_what_happens_to_the_files(make_app):
+    app, gadget_id = setup(make_app)
+    user = client_for(app, "user")
+    upload(user, gadget_id, ("a.pdf", PDF), ("b.pdf", PDF))
+    user.post(f"/records/gadget/{gadget_id}/notes", data={"text": "A note"})
+    page = user.get(f"/records/gadget/{gadget_id}/delete?next=/gadgets/").get_data(as_text=True)
+    assert "It has 2 file(s)." in page and "notes (1)" in page
+    assert 'value="keep"' in page and 'name="next" value="/gadgets/"' in page
+    response = user.post(f"/records/gadget/{gadget_id}/delete", data={"files": "keep", "next": "/gadgets/"})
+    assert response.headers["Location"] == "/gadgets/"
+    with app.app_context():
+        assert db.session.get(Gadget, gadget_id) is None
+    assert {row[5] for row in stored(app)} == {"deleted:gadget"} and len(files_on_disk(app)) == 2
+
+
+def test_the_delete_page_deletes_files_needs_edit_and_stays_on_the_site(make_app):
+    app, gadget_id = setup(make_app, access_mode="public_read")
+    owner, user = client_for(app, "owner"), client_for(app, "user")
+    upload(owner, gadget_id, ("a.pdf", PDF))
+    assert user.get(f"/records/gadget/{gadget_id}/delete").status_code == 403
+    assert user.post(f"/records/gadget/{gadget_id}/delete", data={"files": "delete"}).status_code == 403
+    response = owner.post(f"/records/gadget/{gadget_id}/delete", data={"files": "delete", "next": "//evil.example/"})
+    assert response.headers["Location"] == "/"
+    assert stored(app) == [] and files_on_disk(app) == []
