@@ -22,6 +22,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, update
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from core import records, settings
 from core.records import timeline
@@ -110,7 +111,11 @@ def content_matches(path: str, ext: str) -> bool:
 
 
 def limit_mb() -> int:
-    return int(settings.get("core.max_upload_mb") or 25)
+    """The upload limit in MB: the setting, unless the server's MAX_CONTENT_LENGTH (the
+    whole request) is lower."""
+    limit = int(settings.get("core.max_upload_mb") or 25)
+    server = current_app.config.get("MAX_CONTENT_LENGTH")
+    return max(1, min(limit, server // (1024 * 1024))) if server else limit
 
 
 def files_path() -> str:
@@ -246,6 +251,18 @@ def upload(entity_type: str, record_id: int):
         raise
     flash(_("%(count)s file(s) attached.", count=len(received)), "success")
     return _back(declared, record.id)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_error):
+    # Werkzeug refuses a request above MAX_CONTENT_LENGTH before the upload view runs;
+    # the user still learns the limit that applies to them, back on the record's page.
+    flash(_("The file is larger than the limit of %(limit)s MB.", limit=limit_mb()), "danger")
+    args = request.view_args or {}
+    declared = records.entity_type(args.get("entity_type", ""))
+    if declared is None or "record_id" not in args:
+        return redirect("/")
+    return _back(declared, args["record_id"])
 
 
 def _private(response):

@@ -260,3 +260,14 @@ def test_the_delete_page_deletes_files_needs_edit_and_stays_on_the_site(make_app
     response = owner.post(f"/records/gadget/{gadget_id}/delete", data={"files": "delete", "next": "//evil.example/"})
     assert response.headers["Location"] == "/"
     assert stored(app) == [] and files_on_disk(app) == []
+
+
+def test_a_request_above_the_server_limit_also_names_the_limit(make_app):
+    app, gadget_id = setup(make_app)
+    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024  # stands in for the server's 64 MB
+    user = client_for(app, "user")
+    page = upload(user, gadget_id, ("big.pdf", PDF + b"0" * 3 * 1024 * 1024))
+    assert page.status_code == 200
+    # The lower of the setting (25 MB) and the server's limit is the one that applies.
+    assert "The file is larger than the limit of 2 MB." in page.get_data(as_text=True)
+    assert stored(app) == [] and files_on_disk(app) == []
