@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import secrets
 import zipfile
+import zlib
 
 import filetype
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file
@@ -32,6 +33,7 @@ from core.records.models import Note, StoredFile
 bp = Blueprint("records_files", __name__, url_prefix="/records")
 
 THUMBNAIL_SIZE = 200
+MAX_THUMBNAIL_PIXELS = 50_000_000
 DETACHED_PREFIX = "deleted:"
 CHUNK = 64 * 1024
 
@@ -99,11 +101,13 @@ def content_matches(path: str, ext: str) -> bool:
     if ext in OPEN_DOCUMENT:
         if not _is_zip(path):
             return False
-        with zipfile.ZipFile(path) as archive:
-            try:
-                return archive.read("mimetype").strip() == OPEN_DOCUMENT[ext]
-            except KeyError:
-                return False
+        try:
+            with zipfile.ZipFile(path) as archive:
+                info = archive.getinfo("mimetype")
+                # A few bytes in a real document; never unpack a large (or bomb) entry.
+                return info.file_size < 200 and archive.read(info).strip() == OPEN_DOCUMENT[ext]
+        except (KeyError, zipfile.BadZipFile, OSError, ValueError, zlib.error):
+            return False
     if ext == "zip":
         return _is_zip(path)
     guessed = filetype.guess(path)
@@ -293,6 +297,8 @@ def make_thumbnail(stored: StoredFile) -> str | None:
     partial = f"{target}.{secrets.token_hex(4)}.part"
     try:
         with Image.open(stored_path(stored)) as image:
+            if image.width * image.height > MAX_THUMBNAIL_PIXELS:
+                return None  # too big to unpack into memory for a thumbnail
             image = ImageOps.exif_transpose(image)
             image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
             image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")

@@ -35,6 +35,14 @@ def docx_bytes() -> bytes:
     return out.getvalue()
 
 
+def ods_bytes() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<document/>")
+    return out.getvalue()
+
+
 def setup(make_app, access_mode="public_write"):
     app = make_app(PLUGINS=[gadgets])
     with app.app_context():
@@ -111,12 +119,14 @@ def test_a_png_is_stored_outside_the_database_with_a_thumbnail(make_app):
 def test_pdf_docx_and_several_files_at_once(make_app):
     app, gadget_id = setup(make_app)
     user = client_for(app, "user")
-    page = upload(user, gadget_id, ("offer.pdf", PDF), ("letter.docx", docx_bytes()), ("list.csv", b"a;b\n1;2\n"))
-    assert "3 file(s) attached." in page.get_data(as_text=True)
+    page = upload(user, gadget_id, ("offer.pdf", PDF), ("letter.docx", docx_bytes()), ("list.csv", b"a;b\n1;2\n"),
+                  ("sheet.ods", ods_bytes()))
+    assert "4 file(s) attached." in page.get_data(as_text=True)
     assert [(name, kind) for _id, name, kind, *_rest in stored(app)] == [
         ("offer.pdf", "application/pdf"),
         ("letter.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        ("list.csv", "text/csv")]
+        ("list.csv", "text/csv"),
+        ("sheet.ods", "application/vnd.oasis.opendocument.spreadsheet")]
     pdf_id = stored(app)[0][0]
     # A PDF has no thumbnail.
     assert user.get(f"/records/gadget/{gadget_id}/files/{pdf_id}/thumbnail").status_code == 404
@@ -131,6 +141,8 @@ def test_forbidden_and_disguised_files_are_refused_and_leave_nothing(make_app):
         ("invoice.pdf", b"<html><script>alert(1)</script></html>", "is not what its name says"),
         ("photo.png", PDF, "is not what its name says"),
         ("letter.docx", PDF, "is not what its name says"),
+        ("letter.odt", ods_bytes(), "is not what its name says"),
+        ("letter.docx", ods_bytes(), "is not what its name says"),
         ("notes.txt", png_bytes(10, 10), "is not what its name says"),
         ("page.html", b"<html></html>", "cannot be attached"),
     ]
