@@ -184,14 +184,16 @@ def convert(entity_type: str, record_id: int):
     for target, target_declared in targets.items():
         target_fields = [replace(f, name=f"{target}.{f.name}")
                          for f in form_fields(target_declared.schema(), values.get(target), errors.get(target))]
-        forms.append({"name": target, "declared": target_declared, "fields": target_fields,
-                      "existing": _existing_choices(target_declared, target) if conversion.attach_existing else [],
-                      "attached": attach.get(target), "errors": translate_errors(errors.get(target, {}).get(EXISTING, []))})
+        existing = _existing_choices(target_declared, target) if conversion.attach_existing else []
+        forms.append({"name": target, "declared": target_declared, "fields": target_fields, "existing": existing,
+                      "attached": attach.get(target),
+                      "errors": translate_errors(errors.get(target, {}).get(EXISTING, []))})
     problems = [(targets[target].label, _field_label(targets[target], field), message)
                 for target, by_field in errors.items() for field, messages in by_field.items()
                 for message in translate_errors(messages)]
     return render_template("core/records/convert.html", declared=declared, source=source, entity_type=entity_type,
-                           source_title=records.title(declared, source), conversion=conversion, forms=forms, problems=problems), (400 if errors else 200)
+                           source_title=records.title(declared, source), conversion=conversion, forms=forms,
+                           problems=problems), (400 if errors else 200)
 
 
 def _field_label(declared, field: str) -> str:
