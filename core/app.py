@@ -195,6 +195,9 @@ def _template_context():
         "languages": i18n.LANGUAGES,
         "has_permission": lambda name, record=None: access.has_permission(current_user, name, record),
         "record_entity_type": records.entity_type,
+        "record_actions": lambda entity_type, record: sorted(
+            kontor.hook("record_actions", user=current_user, entity_type=entity_type, record=record),
+            key=lambda a: (a.order, str(a.label))),
     }
 
 

@@ -263,5 +263,4 @@ def _run(conversion, entity_type: str, declared, source, targets: dict, loaded: 
 
 @bp.app_context_processor
 def _template_helpers():
-    return {"record_links": lambda entity_type, record_id: links_of(entity_type, record_id, current_user),
-            "record_conversions": lambda entity_type, record: available(current_user, entity_type, record)}
+    return {"record_links": lambda entity_type, record_id: links_of(entity_type, record_id, current_user)}
