@@ -157,6 +157,12 @@ CORE_PARAMS: dict[str, dict[str, Any]] = {
     "people.edit_group": {"group_id": 999},
     "people.delete_group": {"group_id": 999},
     "people.module_access": {"name": "core"},
+    "workspace.notification_read": {"notification_id": 999},
+    # Further arguments of record service routes (entity type and record come from the matrix).
+    "records_notes.remove": {"note_id": 999},
+    "records_files.download": {"file_id": 999},
+    "records_files.thumbnail": {"file_id": 999},
+    "records_files.remove": {"file_id": 999},
 }
 
 
@@ -333,7 +339,7 @@ class AccessMatrix:
                             url = url_for(rule.endpoint, entity_type=name)
                             yield from ((m, url, needed if m == "GET" else permission, "plain", None)
                                         for m in methods)
-                elif set(rule.arguments) == {"entity_type", "record_id"} and hasattr(
+                elif {"entity_type", "record_id"} <= set(rule.arguments) and hasattr(
                         self.app.view_functions[rule.endpoint], "kontor_record_level"):
                     # A record service route (core.records.record_route): every record of
                     # every access mode, judged by the entity type's view or edit permission.
@@ -343,10 +349,18 @@ class AccessMatrix:
                         needed = declared.edit_permission if level == "edit" else declared.view_permission
                         if needed is None:
                             continue
+                        # Further arguments (a file id ...) come from params and name no row:
+                        # whoever passes the record's checks then gets 404 ("record_extra").
+                        extra = self.params.get(rule.endpoint, {})
+                        missing = set(rule.arguments) - {"entity_type", "record_id"} - set(extra)
+                        if missing:
+                            undeclared.append(f"{rule.rule} ({rule.endpoint}: {', '.join(sorted(missing))})")
+                            break
+                        kind = "record_extra" if extra else "record"
                         for mode, record_id in records.items():
-                            url = url_for(rule.endpoint, entity_type=name, record_id=record_id)
+                            url = url_for(rule.endpoint, entity_type=name, record_id=record_id, **extra)
                             # Other methods are checked at the gate, which asks core.use.
-                            yield from ((m, url, needed if m == "GET" else permission, "record", mode)
+                            yield from ((m, url, needed if m == "GET" else permission, kind, mode)
                                         for m in methods)
                 elif rule.endpoint in self.declarations.record_routes:
                     (argument,) = rule.arguments
@@ -372,10 +386,11 @@ class AccessMatrix:
             gate_only = method != "GET" or kind == "fixed"
             for persona in PERSONAS:
                 with self.app.app_context():
-                    want = self.expected(persona, permission, None if gate_only or kind != "record" else mode,
+                    want = self.expected(persona, permission,
+                                         None if gate_only or kind not in ("record", "record_extra") else mode,
                                          kind == "portal_record" and not gate_only)
                 got = self._request(persona, method, url)
-                if kind == "fixed" and got == HIDDEN:
+                if kind in ("fixed", "record_extra") and got == HIDDEN and want == ALLOWED:
                     got = ALLOWED  # past the gate; the fixed argument names no row
                 if permission == "public" and got in (LOGIN, PORTAL_LOGIN):
                     got = ALLOWED  # a public page may send on to sign-in (/setup once an owner exists)
