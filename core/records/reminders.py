@@ -46,12 +46,23 @@ def deliver_due(now: datetime | None = None) -> int:
     others wait for the row lock and then re-check ``state``; SQLite lets one writer at a
     time. A worker that dies before committing leaves the reminder pending for the next run.
     """
-    now = now or utcnow()
-    due = list(db.session.execute(select(Reminder.id).where(Reminder.state == "pending", Reminder.due_at <= now)
+    return deliver(due_ids(now))
+
+
+def due_ids(now: datetime | None = None) -> list[int]:
+    """The ids of pending reminders due at ``now``, oldest first (at most ``BATCH``)."""
+    due = list(db.session.execute(select(Reminder.id).where(Reminder.state == "pending",
+                                                            Reminder.due_at <= (now or utcnow()))
                                   .order_by(Reminder.due_at, Reminder.id).limit(BATCH)).scalars())
-    # End the reading transaction, so the claim below starts a fresh one (on SQLite a
+    # End the reading transaction, so each claim starts a fresh one (on SQLite a
     # transaction that read first cannot become a writer once another worker committed).
     db.session.commit()
+    return due
+
+
+def deliver(due: list[int]) -> int:
+    """Claim and deliver each of the reminders ``due`` that is still pending; returns how
+    many this call delivered (the rest another worker had)."""
     delivered = 0
     for reminder_id in due:
         claimed = db.session.execute(

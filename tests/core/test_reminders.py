@@ -96,7 +96,7 @@ def test_two_workers_deliver_each_reminder_exactly_once(make_app):
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert not errors and sum(counts) == 40
+    assert not errors and sum(counts) == 40, counts
     with workers[1].app_context():
         assert reminders.deliver_due() == 0  # after a restart: nothing twice
         assert db.session.execute(select(func.count(Notification.id))).scalar_one() == 40
@@ -104,6 +104,24 @@ def test_two_workers_deliver_each_reminder_exactly_once(make_app):
         messages = db.session.execute(select(Notification.message)).scalars().all()
         assert len(set(messages)) == 40
         assert db.session.execute(select(func.count(Reminder.id)).where(Reminder.state == "pending")).scalar_one() == 0
+
+
+def test_a_worker_that_read_the_due_list_late_delivers_nothing_twice(make_app):
+    # Worker A reads the due reminders, worker B delivers them all, then A goes on: the
+    # claim finds them delivered, so A sends nothing.
+    workers = [make_app(PLUGINS=[gadgets]), make_app(PLUGINS=[gadgets])]
+    with workers[0].app_context():
+        user = create_user(email="user@example.com", role="user", password=USER_PASSWORD)
+        gadget = Gadget(name="Busy gadget", access_mode="public_write")
+        db.session.add(gadget)
+        db.session.commit()
+        add_due(3, user.id, gadget.id)
+        seen_by_a = reminders.due_ids()
+        assert len(seen_by_a) == 3
+        with workers[1].app_context():
+            assert reminders.deliver_due() == 3
+        assert reminders.deliver(seen_by_a) == 0
+        assert db.session.execute(select(func.count(Notification.id))).scalar_one() == 3
 
 
 def test_set_a_reminder_in_my_time_zone_and_delete_it(make_app):
