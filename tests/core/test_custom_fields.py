@@ -257,3 +257,24 @@ def test_load_values_serves_imports_too(app):
         with pytest.raises(ValidationError) as error:
             fields.load_values("gadget", {"bought": "May"})
         assert set(error.value.messages) == {"features", "bought"}
+
+
+def test_plugins_add_field_types(make_app):
+    """The memo test plugin registers "memo.colour" (a factory without validation): it is
+    offered next to the built-in types and its values are stored as given."""
+    from tests.support import memo
+
+    app = make_app(PLUGINS=[gadgets, memo])
+    with app.app_context():
+        create_user(email="owner@example.com", password=OWNER_PASSWORD, role="owner")
+    client = sign_in(app.test_client(), "owner@example.com", OWNER_PASSWORD)
+    form = client.get("/records/gadget/fields/new", headers=EN).get_data(as_text=True)
+    assert '<option value="memo.colour"' in form and '<option value="multiple_choice"' in form
+    assert define(client, label="Shade", type="memo.colour", help="Any colour").status_code == 302
+    edit = client.get(f"/records/gadget/fields/edit?field={definition(app, 'shade').id}", headers=EN)
+    assert edit.status_code == 200 and 'value="Shade"' in edit.get_data(as_text=True)
+    new = client.get("/gadgets/new", headers=EN).get_data(as_text=True)
+    assert 'name="cf_shade"' in new and "Any colour" in new
+    assert client.post("/gadgets/new", data=gadget_form(shade="teal")).status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(Gadget.custom)).scalar_one() == {"shade": "teal"}
