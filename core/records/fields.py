@@ -471,7 +471,10 @@ def definition_list(entity_type: str):
 @records.record_route("admin")
 def definition_new(entity_type: str):
     declared = _admin_type(entity_type)
-    values, errors = {"type": "text"}, {}
+    # A new field goes last unless the admin says otherwise.
+    last = db.session.execute(select(func.max(FieldDefinition.position))
+                              .where(FieldDefinition.entity_type == entity_type)).scalar()
+    values, errors = {"type": "text", "position": 0 if last is None else last + 1}, {}
     if request.method == "POST":
         data, values, errors = _load_definition(entity_type, None)
         if data is not None:
