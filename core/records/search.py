@@ -112,7 +112,11 @@ def matching(entity_type: str, user, query: str, limit: int = 20):
     table = model.__table__.name
     searched = literal_column(_qualified(table, declared.search_fields))
     statement = select(model)
-    if db.session.get_bind().dialect.name == "sqlite" and len(query) >= 3 and _has_fts(table):
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    # PostgreSQL's LIKE escapes with a backslash already; naming it costs a function call
+    # per row in a prepared (generic) plan. SQLite's LIKE has no escape character unless told.
+    escape = "\\" if sqlite else None
+    if sqlite and len(query) >= 3 and _has_fts(table):
         fts = fts_table(table)
         phrase = '"' + query.replace('"', '""') + '"'  # the whole query as one phrase: a substring
         statement = statement.where(model.id.in_(
@@ -121,8 +125,8 @@ def matching(entity_type: str, user, query: str, limit: int = 20):
     else:
         # PostgreSQL: ILIKE is what the trigram index serves. SQLite without FTS (or a
         # query too short for trigrams): LIKE, case-insensitive for ASCII only.
-        statement = statement.where(searched.ilike(_like_pattern(query), escape="\\"))
-    starts = searched.ilike(_like_pattern(query, True), escape="\\")
+        statement = statement.where(searched.ilike(_like_pattern(query), escape=escape))
+    starts = searched.ilike(_like_pattern(query, True), escape=escape)
     statement = filter_query(statement, user, declared.view_permission, entity_type)
     return statement.order_by(starts.desc(), func.length(searched), model.id).limit(limit)
 
