@@ -332,16 +332,24 @@ def csv_header(entity_type: str) -> list[str]:
     return [definition.key for definition in definitions(entity_type)]
 
 
+def spreadsheet_safe(text: str) -> str:
+    """A CSV cell of text someone typed: one starting with = + - @ would be a formula in
+    a spreadsheet, so a leading quote defuses it."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def csv_cell(definition: FieldDefinition, value) -> str:
     """A value as a CSV cell, in the form ``load_values`` reads back: ISO dates, a dot
     as decimal separator, a multiple choice joined by "; "."""
     if value is None:
         return ""
     if definition.type == "multiple_choice":
-        return "; ".join(value)
+        return spreadsheet_safe("; ".join(value))
     if definition.type == "checkbox":
         return "true" if value else "false"
-    return str(value)
+    if definition.type in ("integer", "decimal", "date"):
+        return str(value)  # a negative number stays a number
+    return spreadsheet_safe(str(value))
 
 
 def csv_row(entity_type: str, record) -> list[str]:

@@ -91,6 +91,18 @@ def tag_filter(entity_type: str, model, tag_name: str):
             .exists())
 
 
+def names_by_record(entity_type: str, record_ids) -> dict[int, list[str]]:
+    """The tag names of many records in one query (lists, exports): ``{record_id: names}``."""
+    result: dict[int, list[str]] = {}
+    rows = db.session.execute(
+        select(TagLink.record_id, Tag.name).join(Tag, Tag.id == TagLink.tag_id)
+        .where(Tag.entity_type == entity_type, TagLink.record_id.in_(list(record_ids)))
+        .order_by(func.lower(Tag.name)))
+    for record_id, name in rows:
+        result.setdefault(record_id, []).append(name)
+    return result
+
+
 def csv_cell(entity_type: str, record_id: int) -> str:
     """The record's tags as one CSV cell, as the tags input takes them."""
     return ", ".join(tag.name for tag in tags_of(entity_type, record_id))

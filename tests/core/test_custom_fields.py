@@ -233,12 +233,16 @@ def test_csv_export_includes_custom_values(app):
     define(admin, label="Features", type="multiple_choice", choices="wifi\nusb")
     define(admin, label="Fragile", type="checkbox")
     client = user_client(app)
-    client.post("/gadgets/new", data=gadget_form(colour="red", features=["wifi", "usb"], fragile="on"))
+    define(admin, label="Remark")
+    define(admin, label="Count", type="integer")
+    client.post("/gadgets/new", data=gadget_form(colour="red", features=["wifi", "usb"], fragile="on",
+                                                 remark="=HYPERLINK(1)", count="-3"))
     response = client.get("/gadgets/export.csv?cf_colour=red")
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows == [["name", "status", "price", "colour", "features", "fragile", "tags"],
-                    ["Box", "new", "1.00", "red", "wifi; usb", "true", ""]]
+    # A formula typed into a text field is defused; a negative number stays one.
+    assert rows == [["name", "status", "price", "colour", "features", "fragile", "remark", "count", "tags"],
+                    ["Box", "new", "1.00", "red", "wifi; usb", "true", "'=HYPERLINK(1)", "-3", ""]]
     assert len(list(csv.reader(io.StringIO(client.get("/gadgets/export.csv?cf_colour=green")
                                            .get_data(as_text=True))))) == 1
 

@@ -58,11 +58,13 @@ def export():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["name", "status", "price", *custom_fields.csv_header("gadget"), "tags"])
-    for gadget in db.session.execute(_filtered_query().order_by(Gadget.name, Gadget.id)).scalars():
+    gadgets = db.session.execute(_filtered_query().order_by(Gadget.name, Gadget.id)).scalars().all()
+    tag_names = tags.names_by_record("gadget", [gadget.id for gadget in gadgets])
+    for gadget in gadgets:
         custom = gadget.custom or {}
-        writer.writerow([gadget.name, gadget.status, gadget.price,
+        writer.writerow([custom_fields.spreadsheet_safe(gadget.name), gadget.status, gadget.price,
                          *[custom_fields.csv_cell(d, custom.get(d.key)) for d in definitions],
-                         tags.csv_cell("gadget", gadget.id)])
+                         custom_fields.spreadsheet_safe(", ".join(tag_names.get(gadget.id, [])))])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=gadgets.csv"})
 
