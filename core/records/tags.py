@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from core import records
 from core.db import db
@@ -68,9 +69,12 @@ def set_tags(entity_type: str, record_id: int, names: list[str]) -> list[Tag]:
     for name in names:
         tag = _find(entity_type, name)
         if tag is None:
-            tag = Tag(entity_type=entity_type, name=name)
-            db.session.add(tag)
-            db.session.flush()
+            try:
+                with db.session.begin_nested():  # somebody may be creating the same tag right now
+                    tag = Tag(entity_type=entity_type, name=name)
+                    db.session.add(tag)
+            except IntegrityError:
+                tag = _find(entity_type, name)
         if tag not in wanted:
             wanted.append(tag)
     current = {tag.id for tag in tags_of(entity_type, record_id)}
