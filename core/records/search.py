@@ -10,7 +10,19 @@ table (``drop_index`` in its downgrade):
 * SQLite: an FTS5 table with the trigram tokenizer over the search fields, kept in step
   with the table by triggers; queries of three characters or more ``MATCH`` it.
 
-Without the index the search still works, scanning the table.
+Without the index the search still works, scanning the table. A plugin uses it so::
+
+    # migrations/versions/<branch>_000x_search.py
+    def upgrade():
+        search.create_index(op.get_bind(), "contacts_contact", ["name", "email"])
+
+    def downgrade():
+        search.drop_index(op.get_bind(), "contacts_contact")
+
+    # __init__.py
+    @hookimpl
+    def search(user, query, limit):
+        return search_service.search_entity("contact", user, query, limit)
 """
 from __future__ import annotations
 
