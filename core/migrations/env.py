@@ -3,18 +3,12 @@ One branch at a time: it compares and records only that branch's tables."""
 from alembic import context
 
 from core.db import UTCDateTime, db
+from core.migrate import owned_by
 
 config = context.config
 connection = config.attributes["connection"]
 prefix = config.attributes["branch"] + "_"
 version_table = config.attributes["version_table"]
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    # A branch owns the tables whose names start with "<branch>_", and not the version
-    # tables of any branch.
-    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
-    return table.startswith(prefix) and not table.endswith("_alembic_version")
 
 
 def render_item(type_, obj, autogen_context):
@@ -29,7 +23,8 @@ context.configure(
     target_metadata=db.metadata,
     version_table=version_table,
     render_as_batch=connection.dialect.name == "sqlite",
-    include_object=include_object,
+    # A branch owns the tables whose names start with "<branch>_".
+    include_object=owned_by((prefix,)),
     compare_type=True,
     render_item=render_item,
 )

@@ -85,3 +85,10 @@ def register_migrations():
 @hookimpl
 def menu_items(user):
     return [MenuItem("Gadgets", "gadgets.index", icon="gear-wide", order=60, permission="gadgets.view")]
+
+
+@hookimpl
+def search(user, query, limit):
+    from core.records import search as search_service
+
+    return search_service.search_entity("gadget", user, query, limit)
