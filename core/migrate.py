@@ -24,12 +24,13 @@ HERE = os.path.dirname(__file__)
 
 def owned_by(prefixes: tuple[str, ...]):
     """Alembic's ``include_object`` for the branches with these table prefixes: their
-    tables and indexes, not the version tables, nor the search indexes that
-    ``core.records.search`` makes in migrations (no model declares them)."""
+    tables and indexes, not the version tables, nor the indexes that the record services
+    make in migrations (``core.records.search`` and ``fields.create_index``; no model
+    declares them)."""
 
     def include_object(obj, name, type_, reflected, compare_to):
         table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", "")
-        if type_ == "index" and reflected and name.endswith("_search"):
+        if type_ == "index" and reflected and name.endswith(("_search", "_custom")):
             return False
         return table.startswith(prefixes) and not table.endswith("_alembic_version")
 

@@ -569,3 +569,17 @@ def forget(entity_type: str, record_id: int, keep_files: bool = False) -> None:
 def _template_values(entity_type: str, record) -> list[tuple[str, str, str]]:
     """``display`` for the record panel (core/records/_custom_fields.html)."""
     return display(entity_type, record)
+
+
+def create_index(connection, table: str) -> None:
+    """The index behind the list filters on custom values, made in a migration of the plugin
+    that owns ``table``: on PostgreSQL a GIN index (``jsonb_path_ops``) serving the exact
+    filters' containment (``@>``); SQLite has none to offer for JSON."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            f'CREATE INDEX IF NOT EXISTS "ix_{table}_custom" ON "{table}" USING gin (custom jsonb_path_ops)')
+
+
+def drop_index(connection, table: str) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f'DROP INDEX IF EXISTS "ix_{table}_custom"')
