@@ -64,7 +64,7 @@ def test_german_catalogue_translates_every_core_string():
     missing = [
         f"{msgid!r} ({where})"
         for msgid, where in sorted(_extracted_msgids(CORE).items())
-        if msgid not in catalogue or not catalogue[msgid].string
+        if msgid not in catalogue or not _filled(catalogue[msgid].string)
     ]
     assert not missing, (
         f"{len(missing)} core string(s) lack a German translation; run the extract/update steps in "
@@ -80,15 +80,22 @@ def test_catalogues_have_no_fuzzy_entries_and_keep_placeholders(locale):
     assert not fuzzy, f"fuzzy entries in {locale}: {fuzzy}"
     problems = [f"{m.id!r}: {error}" for m in catalogue for error in m.check(catalogue)]
     assert not problems, "\n".join(problems)
-    braces = [m.id for m in catalogue if m.id and m.string
-              and sorted(_brace_fields(m.id)) != sorted(_brace_fields(m.string))]
+    braces = [m.id for m in catalogue if m.id and _filled(m.string)
+              and _brace_fields(m.id) != _brace_fields(m.string)]
     assert not braces, f"{{placeholders}} changed in {locale}: {braces}"
 
 
-def _brace_fields(text: str) -> list[str]:
+def _filled(string) -> bool:
+    return all(string) if isinstance(string, tuple) else bool(string)
+
+
+def _brace_fields(text) -> list[str]:
+    """The {placeholders} of a message, or of all forms of a plural one."""
     import string
 
-    return [field for _literal, field, _spec, _conv in string.Formatter().parse(text) if field is not None]
+    texts = text if isinstance(text, tuple) else (text,)
+    return sorted({field for one in texts for _literal, field, _spec, _conv in string.Formatter().parse(one)
+                   if field is not None})
 
 
 # (b) ------------------------------------------------------------------ compiled catalogues
