@@ -399,6 +399,34 @@ class AccessMatrix:
                     problems.append(f"{method} {url}{what} as {persona}: expected {want}, got {got}")
         return problems
 
+    def check_search(self, query: str) -> list[str]:
+        """Search ``query`` as every persona; the disagreements (empty is good): the hits
+        among the matrix's records must be exactly those the persona may see. Needs the
+        factories' records to contain ``query``, and entity types with ``detail_endpoint``
+        whose ``search`` hits link to that page."""
+        import re
+
+        from core.runtime import kontor
+
+        problems = []
+        for persona in PERSONAS:
+            page = self.clients[persona].get("/search", query_string={"q": query})
+            hits = set(re.findall(r'href="([^"]+)"', page.get_data(as_text=True)))
+            for name, records in self.records.items():
+                with self.app.test_request_context():
+                    declared = kontor.entity_types()[name][1]
+                    if not declared.detail_endpoint or not declared.view_permission:
+                        continue
+                    urls = {mode: url_for(declared.detail_endpoint, record_id=record_id)
+                            for mode, record_id in records.items()}
+                    want = {url for mode, url in urls.items()
+                            if self.expected(persona, declared.view_permission, mode) == ALLOWED}
+                got = hits & set(urls.values())
+                if got != want:
+                    problems.append(f"search {query!r} as {persona}: {name} records expected {sorted(want)}, "
+                                    f"got {sorted(got)}")
+        return problems
+
     def _request(self, persona: str, method: str, url: str) -> str:
         if method == "GET":
             return self.outcome(self.clients[persona].get(url))

@@ -31,6 +31,10 @@ def test_every_route_answers_every_persona_as_declared(matrix):
     assert problems == [], "\n".join(problems)
 
 
+def test_search_finds_exactly_what_each_persona_may_see(matrix):
+    assert matrix.check_search("Matrix gadget") == []
+
+
 def test_the_matrix_fails_a_route_whose_declaration_is_wrong(matrix):
     # The edit view checks write access on the record; declared as needing only memo.view
     # (read), the declaration promises more than the view gives, and the matrix says so.
@@ -61,3 +65,11 @@ def test_personas_see_what_the_matrix_expects(matrix):
     assert clients["customer_b"].get(f"/portal/memo/records/{records['private']}").status_code == 404
     assert clients["anonymous"].get("/memo/records").headers["Location"].startswith("/login")
     assert clients["anonymous"].get("/portal/memo/records").headers["Location"].startswith("/portal/login")
+
+
+def test_the_search_check_notices_a_search_that_ignores_record_access(matrix, monkeypatch):
+    from core.records import search
+
+    monkeypatch.setattr(search, "filter_query", lambda query, *args: query)
+    problems = matrix.check_search("Matrix gadget")
+    assert any("as restricted" in p for p in problems), problems
