@@ -126,7 +126,13 @@ def _changes(obj) -> dict:
             continue
         old = history.deleted[0] if history.deleted else None
         new = history.added[0] if history.added else None
-        if old != new:
+        if column.key == "custom" and isinstance(old or {}, dict) and isinstance(new or {}, dict):
+            # Custom field values: one change per field, named "custom.<key>".
+            old, new = old or {}, new or {}
+            for key in sorted(set(old) | set(new)):
+                if old.get(key) != new.get(key):
+                    changes[f"custom.{key}"] = (old.get(key), new.get(key))
+        elif old != new:
             changes[column.key] = (old, new)
     return changes
 
@@ -212,8 +218,23 @@ def timeline_context(entity_type: str, record_id: int) -> dict:
     rows = events(entity_type, record_id, category_id, action)
     all_categories = categories()
     return {"events": rows, "categories": all_categories, "category_names": {c.id: c.name for c in all_categories},
-            "names": _user_names(e.user_id for e in rows), "actions": ACTIONS,
+            "names": _user_names(e.user_id for e in rows), "actions": ACTIONS, "labels": field_labels(entity_type),
             "category_id": category_id, "action": action}
+
+
+def field_labels(entity_type: str) -> dict[str, str]:
+    """How the timeline names changed fields: the labels of the type's schema, and of its
+    custom fields ("custom.<key>")."""
+    from core.records import entity_type as declared_type
+    from core.records import fields
+
+    declared = declared_type(entity_type)
+    labels = {}
+    if declared is not None and declared.schema is not None:
+        labels = {name: str(field.metadata.get("label", name)) for name, field in declared.schema().fields.items()}
+    if declared is not None and declared.custom_fields:
+        labels.update({f"custom.{d.key}": d.label for d in fields.definitions(entity_type)})
+    return labels
 
 
 # Manual history events (a call, a meeting, ...).

@@ -52,6 +52,25 @@ def test_created_updated_status_changed_and_deleted_are_recorded_with_values_and
     ]
 
 
+def test_custom_field_changes_are_one_change_per_field_named_by_its_label(make_app):
+    from core.records.models import FieldDefinition
+
+    app, _ids = setup(make_app)
+    with app.app_context():
+        db.session.add(FieldDefinition(entity_type="gadget", key="serial", label="Serial number", type="text"))
+        gadget = Gadget(name="Lamp", access_mode="public_write", custom={"serial": "A-1", "colour": "red"})
+        db.session.add(gadget)
+        db.session.commit()
+        gadget_id = gadget.id
+        gadget = db.session.get(Gadget, gadget_id)  # loaded, as a page loads it before a change
+        gadget.custom = {**gadget.custom, "serial": "A-2"}
+        db.session.commit()
+    assert events_of(app, "gadget", gadget_id)[-1] == ("updated", {"custom.serial": ["A-1", "A-2"]}, None)
+    with app.test_request_context():
+        assert timeline.field_labels("gadget")["custom.serial"] == "Serial number"
+        assert timeline.field_labels("gadget")["name"] == "Name"
+
+
 def test_untracked_models_write_nothing(make_app):
     app, _ids = setup(make_app)
     with app.app_context():

@@ -9,7 +9,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from tests.e2e.conftest import SCREENSHOTS, TIMEOUT_MS, LiveServer, _test_name
+from tests.e2e.conftest import LiveServer
 
 try:
     from playwright.sync_api import expect
@@ -34,57 +34,6 @@ def live_server(make_app):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-# A known bug: the timeline shows an event's summary in <div style="white-space: pre-line">,
-# an inline style the Content-Security-Policy (style-src 'self') blocks. The browser says so
-# on the console with the hash of that style; the conftest's ``new_page`` fails every test
-# whose page shows a summary (notes, conversions). This module's ``new_page`` keeps that one
-# message apart, in ``known_problems``; ``test_timeline_summary_obeys_the_csp`` expects it.
-TIMELINE_SUMMARY_STYLE_HASH = "sha256-NOTC+o7l0Au0plUijsHvMhqVZEpgOGvHqKrtNv6R+Ew="
-
-
-@pytest.fixture
-def known_problems():
-    return []
-
-
-@pytest.fixture
-def new_page(browser, live_server, request, known_problems):
-    """The conftest's ``new_page`` (see there), except for the known CSP violation above."""
-    contexts, pages, problems = [], [], []
-
-    def on_console(message):
-        if message.type != "error" or "Content Security Policy" not in message.text:
-            return
-        (known_problems if TIMELINE_SUMMARY_STYLE_HASH in message.text else problems).append(
-            f"console: {message.text}")
-
-    def make(locale: str = "en-US"):
-        context = browser.new_context(base_url=live_server.url, locale=locale,
-                                      viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
-        page.on("console", on_console)
-        contexts.append(context)
-        pages.append(page)
-        return page
-
-    yield make
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for number, page in enumerate(pages):
-            suffix = f"-{number}" if number else ""
-            try:
-                page.screenshot(path=str(SCREENSHOTS / f"{_test_name(request)}-failure{suffix}.png"), full_page=True)
-            except Exception:  # the page may be gone; the failure itself matters more
-                pass
-    for context in contexts:
-        context.close()
-    assert not problems, "\n".join(problems)
 
 
 def open_tab(page, name: str):
@@ -182,12 +131,11 @@ def test_custom_fields_on_a_gadget(owner_page, screenshot):
     events = page.locator("#timeline-events > li")
     expect(events.locator("strong")).to_have_text(["Updated", "Created"])
     expect(events).to_contain_text(["Olga Owner", "Olga Owner"])
-    # Old value, then "→ new value", on the same row (the values are those of the custom
-    # fields: both changed in one update).
+    # One row per custom field, named by its label: old value, then "→ new value".
     update = events.and_(page.locator("[data-action=updated]"))
-    for old, new in (("FC-1985", "FC-1955"), ("Green", "Blue")):
-        row = update.get_by_role("row").filter(has_text=new)
-        expect(row.get_by_role("cell").nth(0)).to_contain_text(old)
+    for label, old, new in (("Serial number", "FC-1985", "FC-1955"), ("Colour", "Green", "Blue")):
+        row = update.get_by_role("row").filter(has=page.get_by_role("rowheader", name=label, exact=True))
+        expect(row.get_by_role("cell").nth(0)).to_have_text(old)
         expect(row.get_by_role("cell").nth(1)).to_contain_text("→ ")
         expect(row.get_by_role("cell").nth(1)).to_contain_text(new)
     screenshot(page, "5-timeline")
@@ -319,10 +267,9 @@ def test_note_and_tag_on_a_gadget(owner_page, screenshot):
     expect(page.locator("#gadgets tbody tr")).to_have_text(["Tricorder"])
 
 
-@pytest.mark.xfail(strict=True, reason="the timeline shows an event's summary with an inline style "
-                   "(style=\"white-space: pre-line\" in core/templates/core/records/_timeline.html), "
-                   "which the Content-Security-Policy style-src 'self' blocks")
-def test_timeline_summary_obeys_the_csp(owner_page, known_problems, screenshot):
+def test_timeline_summary_keeps_line_breaks_within_the_csp(owner_page, screenshot):
+    """The summary of a note keeps its line breaks by a class, not an inline style (which
+    the Content-Security-Policy would block: new_page fails the test on any violation)."""
     page = owner_page
     new_gadget(page, "Phaser")
     open_tab(page, "Notes")
@@ -333,4 +280,3 @@ def test_timeline_summary_obeys_the_csp(owner_page, known_problems, screenshot):
     screenshot(page, "1-timeline")
     # The summary keeps its line break, and the browser blocked no style to show it.
     expect(summary).to_have_css("white-space", "pre-line")
-    assert not known_problems, "\n".join(known_problems)

@@ -49,7 +49,8 @@ def test_owner_signs_in_and_out(live_server, page, screenshot):
     expect(main_menu.get_by_role("link", name="Memos")).to_have_attribute("aria-current", "page")
     expect(page.get_by_text("Administration", exact=True)).to_be_visible()
     expect(page.locator("#admin-menu").get_by_role("link")).to_have_text(
-        ["Users", "Groups", "Permissions", "Portal accounts", "Modules", "Settings", "Outbox", "Jobs", "Audit log"])
+        ["Users", "Groups", "Permissions", "Portal accounts", "Modules", "Settings", "History categories", "Outbox",
+         "Jobs", "Audit log"])
     screenshot(page, "3-signed-in")
 
     # Signing out: from the menu under the user's name.
