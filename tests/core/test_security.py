@@ -72,3 +72,21 @@ def test_no_page_has_inline_scripts_or_styles(owner_client):
         page = owner_client.get(url).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), url
         assert " style=" not in page, url
+
+
+def test_a_record_page_with_every_record_service_has_no_inline_script_or_style(make_app):
+    from tests.support import gadgets
+
+    app = make_app(PLUGINS=[memo, gadgets])
+    with app.app_context():
+        create_user()
+    client = sign_in(app.test_client(), "owner@example.com", OWNER_PASSWORD)
+    created = client.post("/gadgets/new", data={"name": "Lamp", "status": "new", "price": "1"})
+    url = created.headers["Location"]
+    record_id = url.rstrip("/").rsplit("/", 1)[1]
+    client.post(f"/records/gadget/{record_id}/notes", data={"text": "two\nlines"})
+    client.post(f"/gadgets/{record_id}/edit", data={"name": "Lamp", "status": "done", "price": "2"})
+    page = client.get(url).get_data(as_text=True)
+    assert "two" in page and 'id="record-panel"' in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
+    assert " style=" not in page
