@@ -13,11 +13,9 @@ from sqlalchemy import select
 from core import db, settings
 from core.records import files as files_service
 from core.records.models import StoredFile, TimelineEvent
-from tests.conftest import create_user, sign_in
-from tests.support import gadgets
 from tests.support.gadgets.models import Gadget
+from tests.support.gadgets.testing import build, client_for
 
-PASSWORD = "files-secret-1"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -43,24 +41,6 @@ def ods_bytes() -> bytes:
     return out.getvalue()
 
 
-def setup(make_app, access_mode="public_write"):
-    app = make_app(PLUGINS=[gadgets])
-    with app.app_context():
-        create_user(email="owner@example.com", password=PASSWORD, role="owner", name="Olga Owner")
-        create_user(email="user@example.com", password=PASSWORD, role="user", name="Ulf User")
-        gadget = Gadget(name="Lamp", access_mode=access_mode)
-        db.session.add(gadget)
-        db.session.commit()
-        gadget_id = gadget.id
-    return app, gadget_id
-
-
-def client_for(app, who):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return sign_in(client, f"{who}@example.com", PASSWORD)
-
-
 def upload(client, gadget_id, *files):
     data = {"files": [(io.BytesIO(content), name) for name, content in files]}
     return client.post(f"/records/gadget/{gadget_id}/files", data=data, content_type="multipart/form-data",
@@ -80,7 +60,7 @@ def files_on_disk(app) -> list[str]:
 
 
 def test_a_png_is_stored_outside_the_database_with_a_thumbnail(make_app):
-    app, gadget_id = setup(make_app)
+    app, gadget_id = build(make_app)
     user = client_for(app, "user")
     content = png_bytes()
     page = upload(user, gadget_id, ("photo of lamp.png", content))
@@ -117,7 +97,7 @@ def test_a_png_is_stored_outside_the_database_with_a_thumbnail(make_app):
 
 
 def test_pdf_docx_and_several_files_at_once(make_app):
-    app, gadget_id = setup(make_app)
+    app, gadget_id = build(make_app)
     user = client_for(app, "user")
     page = upload(user, gadget_id, ("offer.pdf", PDF), ("letter.docx", docx_bytes()), ("list.csv", b"a;b\n1;2\n"),
                   ("sheet.ods", ods_bytes()))
@@ -133,7 +113,7 @@ def test_pdf_docx_and_several_files_at_once(make_app):
 
 
 def test_forbidden_and_disguised_files_are_refused_and_leave_nothing(make_app):
-    app, gadget_id = setup(make_app)
+    app, gadget_id = build(make_app)
     user = client_for(app, "user")
     cases = [
         ("setup.exe", b"MZ\x90\x00" + b"\x00" * 200, "cannot be attached"),
@@ -156,7 +136,7 @@ def test_forbidden_and_disguised_files_are_refused_and_leave_nothing(make_app):
 
 
 def test_an_oversized_file_is_refused_with_the_limit_named(make_app):
-    app, gadget_id = setup(make_app)
+    app, gadget_id = build(make_app)
     with app.app_context():
         settings.set_value("core.max_upload_mb", 1)
     user = client_for(app, "user")
@@ -169,7 +149,7 @@ def test_an_oversized_file_is_refused_with_the_limit_named(make_app):
 
 
 def test_downloads_check_access_to_the_record_and_the_file_belongs_to_it(make_app):
-    app, gadget_id = setup(make_app, access_mode="private")
+    app, gadget_id = build(make_app, access_mode="private")
     owner, user = client_for(app, "owner"), client_for(app, "user")
     upload(owner, gadget_id, ("secret.pdf", PDF))
     (file_id, *_rest), = stored(app)
@@ -192,7 +172,7 @@ def test_downloads_check_access_to_the_record_and_the_file_belongs_to_it(make_ap
 
 
 def test_deleting_a_file_needs_edit_and_removes_bytes_and_row(make_app):
-    app, gadget_id = setup(make_app, access_mode="public_read")
+    app, gadget_id = build(make_app, access_mode="public_read")
     owner, user = client_for(app, "owner"), client_for(app, "user")
     upload(owner, gadget_id, ("photo.png", png_bytes()))
     (file_id, *_rest), = stored(app)
@@ -206,7 +186,7 @@ def test_deleting_a_file_needs_edit_and_removes_bytes_and_row(make_app):
 
 
 def test_deleting_the_record_deletes_its_files(make_app):
-    app, gadget_id = setup(make_app)
+    app, gadget_id = build(make_app)
     user = client_for(app, "user")
     upload(user, gadget_id, ("a.pdf", PDF), ("b.png", png_bytes()))
     assert user.post(f"/gadgets/{gadget_id}/delete", data={"files": "delete"}).status_code == 302
@@ -214,7 +194,7 @@ def test_deleting_the_record_deletes_its_files(make_app):
 
 
 def test_deleting_the_record_can_keep_its_files_detached(make_app):
-    app, gadget_id = setup(make_app)
+    app, gadget_id = build(make_app)
     user = client_for(app, "user")
     upload(user, gadget_id, ("a.pdf", PDF))
     (file_id, *_rest), = stored(app)
@@ -233,7 +213,7 @@ def test_deleting_the_record_can_keep_its_files_detached(make_app):
 
 
 def test_a_failed_commit_leaves_no_file(make_app, monkeypatch):
-    app, gadget_id = setup(make_app)
+    app, gadget_id = build(make_app)
     user = client_for(app, "user")
 
     def broken_commit():
@@ -249,7 +229,7 @@ def test_a_failed_commit_leaves_no_file(make_app, monkeypatch):
 
 
 def test_the_delete_page_asks_what_happens_to_the_files(make_app):
-    app, gadget_id = setup(make_app)
+    app, gadget_id = build(make_app)
     user = client_for(app, "user")
     upload(user, gadget_id, ("a.pdf", PDF), ("b.pdf", PDF))
     user.post(f"/records/gadget/{gadget_id}/notes", data={"text": "A note"})
@@ -264,7 +244,7 @@ def test_the_delete_page_asks_what_happens_to_the_files(make_app):
 
 
 def test_the_delete_page_deletes_files_needs_edit_and_stays_on_the_site(make_app):
-    app, gadget_id = setup(make_app, access_mode="public_read")
+    app, gadget_id = build(make_app, access_mode="public_read")
     owner, user = client_for(app, "owner"), client_for(app, "user")
     upload(owner, gadget_id, ("a.pdf", PDF))
     assert user.get(f"/records/gadget/{gadget_id}/delete").status_code == 403
@@ -275,7 +255,7 @@ def test_the_delete_page_deletes_files_needs_edit_and_stays_on_the_site(make_app
 
 
 def test_a_request_above_the_server_limit_also_names_the_limit(make_app):
-    app, gadget_id = setup(make_app)
+    app, gadget_id = build(make_app)
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024  # stands in for the server's 64 MB
     user = client_for(app, "user")
     page = upload(user, gadget_id, ("big.pdf", PDF + b"0" * 3 * 1024 * 1024))

@@ -6,30 +6,9 @@ from sqlalchemy import select
 
 from core import db
 from core.records.models import Note
-from tests.conftest import create_user, sign_in
-from tests.support import gadgets, memo
+from tests.support import memo
 from tests.support.gadgets.models import Gadget
-
-PASSWORD = "notes-secret-1"
-
-
-def setup(make_app, access_mode="public_write", plugins=(gadgets,)):
-    app = make_app(PLUGINS=list(plugins))
-    with app.app_context():
-        create_user(email="owner@example.com", password=PASSWORD, role="owner", name="Olga Owner")
-        create_user(email="user@example.com", password=PASSWORD, role="user", name="Ulf User")
-        create_user(email="other@example.com", password=PASSWORD, role="user", name="Otto Other")
-        gadget = Gadget(name="Lamp", access_mode=access_mode)
-        db.session.add(gadget)
-        db.session.commit()
-        gadget_id = gadget.id
-    return app, gadget_id
-
-
-def client_for(app, who):
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return sign_in(client, f"{who}@example.com", PASSWORD)
+from tests.support.gadgets.testing import build, client_for
 
 
 def notes(app):
@@ -38,7 +17,7 @@ def notes(app):
 
 
 def test_notes_are_added_listed_newest_first_and_deleted(make_app):
-    app, gadget_id = setup(make_app)
+    app, gadget_id = build(make_app)
     user = client_for(app, "user")
     added = user.post(f"/records/gadget/{gadget_id}/notes", data={"text": "Called the supplier."})
     assert added.status_code == 302 and added.headers["Location"].startswith(f"/gadgets/{gadget_id}")
@@ -64,7 +43,7 @@ def test_notes_are_added_listed_newest_first_and_deleted(make_app):
 
 
 def test_a_reader_deletes_only_own_notes(make_app):
-    app, gadget_id = setup(make_app, access_mode="public_read")
+    app, gadget_id = build(make_app, access_mode="public_read")
     owner, user = client_for(app, "owner"), client_for(app, "user")
     owner.post(f"/records/gadget/{gadget_id}/notes", data={"text": "Owner's note"})
     # A reader may add a note (anyone who may see the record may) ...
@@ -78,7 +57,7 @@ def test_a_reader_deletes_only_own_notes(make_app):
 
 
 def test_notes_are_invisible_to_users_who_may_not_see_the_record(make_app):
-    app, gadget_id = setup(make_app, access_mode="private")
+    app, gadget_id = build(make_app, access_mode="private")
     owner, user = client_for(app, "owner"), client_for(app, "user")
     owner.post(f"/records/gadget/{gadget_id}/notes", data={"text": "Secret"})
     with app.app_context():
@@ -97,7 +76,7 @@ def test_notes_are_invisible_to_users_who_may_not_see_the_record(make_app):
 
 
 def test_deleting_the_record_deletes_its_notes(make_app):
-    app, gadget_id = setup(make_app)
+    app, gadget_id = build(make_app)
     user = client_for(app, "user")
     user.post(f"/records/gadget/{gadget_id}/notes", data={"text": "Gone soon"})
     assert user.post(f"/gadgets/{gadget_id}/delete").status_code == 302
@@ -107,7 +86,7 @@ def test_deleting_the_record_deletes_its_notes(make_app):
 def test_notes_are_never_on_portal_pages(make_app):
     from tests.core.test_portal import make_account, make_customers, portal_sign_in
 
-    app, gadget_id = setup(make_app, plugins=(gadgets, memo))
+    app, gadget_id = build(make_app, plugins=(memo,))
     _a, _b, record_id, _rb = make_customers(app)
     make_account(app, _a)
     with app.app_context():

@@ -11,34 +11,25 @@ import pytest
 from sqlalchemy import select
 
 from core import db
-from core.modules import set_access
 from core.records import tags
 from core.records.models import Tag, TagLink
-from tests.conftest import OWNER_PASSWORD, USER_PASSWORD, create_user, sign_in
-from tests.support import gadgets
 from tests.support.gadgets.models import Gadget
+from tests.support.gadgets.testing import build, client_for
 
 EN = {"Accept-Language": "en"}
-ADMIN_PASSWORD = "admin-secret-1"
 
 
 @pytest.fixture
 def app(make_app):
-    app = make_app(PLUGINS=[gadgets])
-    with app.app_context():
-        owner = create_user(email="owner@example.com", password=OWNER_PASSWORD, role="owner")
-        admin = create_user(email="admin@example.com", password=ADMIN_PASSWORD, role="user", name="Ada Admin")
-        create_user(email="user@example.com", password=USER_PASSWORD, role="user", name="Uli User")
-        set_access("gadgets", False, [], [], [admin.id], [], user=owner)
-    return app
+    return build(make_app, access_mode=None)[0]
 
 
 def admin_client(app):
-    return sign_in(app.test_client(), "admin@example.com", ADMIN_PASSWORD)
+    return client_for(app, "admin")
 
 
 def user_client(app):
-    return sign_in(app.test_client(), "user@example.com", USER_PASSWORD)
+    return client_for(app, "user")
 
 
 def new_gadget(client, name, tag_text=""):

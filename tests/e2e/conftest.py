@@ -10,6 +10,7 @@ Screenshots of the important steps land in ``test-artifacts/screenshots/<test>-<
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -93,13 +94,9 @@ class LiveServer:
             create_user(email=email, name=name, password=password, **extra)
 
 
-@pytest.fixture
-def live_server(make_app):
-    """Kontor with the ``memo`` test plugin and CSRF protection on, served on a free port
-    of 127.0.0.1 by werkzeug in a background thread; shut down after the test."""
-    from tests.support import memo
-
-    app = make_app(PLUGINS=[memo], WTF_CSRF_ENABLED=True)
+@contextlib.contextmanager
+def serve(app: Flask):
+    """Serve ``app`` on a free port of 127.0.0.1 by werkzeug in a background thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="kontor-e2e-server", daemon=True)
     thread.start()
@@ -109,6 +106,16 @@ def live_server(make_app):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(make_app):
+    """Kontor with the ``memo`` test plugin and CSRF protection on, served while the test
+    runs. A test module needing other plugins overrides this fixture with ``serve``."""
+    from tests.support import memo
+
+    with serve(make_app(PLUGINS=[memo], WTF_CSRF_ENABLED=True)) as server:
+        yield server
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -4,12 +4,10 @@ a sprocket, notes and tags."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.e2e.conftest import LiveServer
+from tests.e2e.conftest import serve
 
 try:
     from playwright.sync_api import expect
@@ -21,19 +19,11 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def live_server(make_app):
-    """Like the conftest's live server (CSRF on), with the ``gadgets`` plugin as well."""
+    """The conftest's live server (CSRF on), with the ``gadgets`` plugin as well."""
     from tests.support import gadgets, memo
 
-    app = make_app(PLUGINS=[memo, gadgets], WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="kontor-e2e-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve(make_app(PLUGINS=[memo, gadgets], WTF_CSRF_ENABLED=True)) as server:
+        yield server
 
 
 def open_tab(page, name: str):
