@@ -3,11 +3,12 @@ the top bar, else the browser's ``Accept-Language``, else German. Times are stor
 and shown in the user's time zone."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from babel.numbers import format_currency
 from flask import has_request_context, request, session
-from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import Babel, format_datetime, get_locale, to_utc
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -33,6 +34,18 @@ def select_timezone() -> str:
     if getattr(current_user, "is_authenticated", False) and getattr(current_user, "timezone", None):
         return current_user.timezone
     return DEFAULT_TIMEZONE
+
+
+def parse_local_datetime(value: str) -> datetime | None:
+    """A form's date and time (``datetime-local``), meant in the signed-in user's time zone,
+    as timezone-aware UTC; ``None`` if it is no date."""
+    try:
+        local = datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    if local.tzinfo is not None:
+        return local.astimezone(timezone.utc)
+    return to_utc(local).replace(tzinfo=timezone.utc)
 
 
 def money(amount: Decimal | None, currency: str) -> str:

@@ -3,8 +3,7 @@ the periodic job ``core.deliver_reminders`` turns due ones into notifications (a
 if asked), each exactly once however many workers run it."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, request
 from flask_babel import gettext as _
@@ -13,6 +12,7 @@ from sqlalchemy import delete, or_, select, update
 
 from core.access import has_permission, record_allows
 from core.db import db, utcnow
+from core.i18n import parse_local_datetime
 from core.records import load, record_route, record_url, title
 from core.records.models import Reminder
 
@@ -125,21 +125,6 @@ def _template_context():
             "reminder_recipients": recipients}
 
 
-def parse_local(value: str, zone_name: str) -> datetime | None:
-    """A ``datetime-local`` form value in the user's time zone, as UTC (``None`` if invalid)."""
-    try:
-        zone = ZoneInfo(zone_name or "Europe/Berlin")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("Europe/Berlin")
-    try:
-        local = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if local.tzinfo is None:
-        local = local.replace(tzinfo=zone)
-    return local.astimezone(timezone.utc)
-
-
 def _back(declared, record):
     return redirect((record_url(declared, record.id) or "/") + "#record-panel")
 
@@ -159,7 +144,7 @@ def add_reminder(entity_type: str, record_id: int):
         if recipient is None or not recipient.active or not has_permission(recipient, declared.view_permission,
                                                                             record):
             abort(400)
-    due_at = parse_local(request.form.get("due_at", ""), current_user.timezone)
+    due_at = parse_local_datetime(request.form.get("due_at", ""))
     message = request.form.get("message", "").strip()[:2000]
     if due_at is None or not message:
         flash(_("A reminder needs a date, a time and a message."), "danger")

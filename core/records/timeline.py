@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask import (Blueprint, Response, abort, current_app, flash, has_app_context, has_request_context,
                    redirect, render_template, request, url_for)
 from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
-from flask_babel import to_utc
 from flask_login import current_user
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, inspect, select
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from core.access import require
 from core.db import db, utcnow
+from core.i18n import parse_local_datetime
 from core.records import load, record_route
 from core.records.models import HistoryCategory, TimelineEvent
 
@@ -250,14 +250,8 @@ def add_event(entity_type: str, record_id: int):
     category_id = request.form.get("category_id", type=int)
     category = db.session.get(HistoryCategory, category_id) if category_id else None
     when = request.form.get("occurred_at", "").strip()
-    occurred_at = None
-    if when:
-        try:
-            # The browser sends the user's local time; the database keeps UTC.
-            occurred_at = to_utc(datetime.fromisoformat(when)).replace(tzinfo=timezone.utc)
-        except ValueError:
-            occurred_at = False
-    if not text or category is None or occurred_at is False:
+    occurred_at = parse_local_datetime(when) if when else None  # empty: now
+    if not text or category is None or (when and occurred_at is None):
         flash(_("Enter a text, a category and a valid date for the history event."), "danger")
     else:
         record_event(entity_type, record.id, "manual", summary=text[:5000], category_id=category.id,
