@@ -62,7 +62,7 @@ def load_type(entity_type_name: str, level: str = "view"):
     return declared
 
 
-SERVICES = ("fields", "tags", "notes", "files", "timeline", "links", "reminders", "search")
+SERVICES = ("fields", "tags", "notes", "files", "timeline", "links", "reminders", "search", "imports")
 
 
 def blueprints() -> list:
