@@ -202,6 +202,14 @@ def has_permission(user, permission: str, record=None) -> bool:
     return bool(roles & granted_roles) or bool(_group_ids(user) & rules.group_grants.get(permission, frozenset()))
 
 
+def local_path(target: str | None, prefix: str = "/") -> str | None:
+    """``target`` if it is a path of this site under ``prefix`` (for "next" redirects),
+    else ``None``: "//host" and "/\\host" would lead browsers to another site."""
+    if target and target.startswith(prefix) and not target.startswith(("//", "/\\")):
+        return target
+    return None
+
+
 # Record-level access
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core import portal
-from core.access import USE_WORKSPACE, has_permission, public, require, usable_modules
+from core.access import USE_WORKSPACE, has_permission, local_path, public, require, usable_modules
 from core.db import db
 from core.i18n import LANGUAGES
 from core.models import JobRun
@@ -59,8 +59,7 @@ def notification_read(notification_id: int):
     notifications.mark_read(current_user, notification_id)
     db.session.commit()
     target = notification.url if request.form.get("open") else ""
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("workspace.notifications_page"))
+    return redirect(local_path(target) or url_for("workspace.notifications_page"))
 
 
 @bp.post("/notifications/read")
@@ -86,7 +85,7 @@ def language():
         account.language = chosen  # so the customer's emails come in it too
     db.session.commit()
     target = request.form.get("next") or ""
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("workspace.home"))
+    return redirect(local_path(target) or url_for("workspace.home"))
 
 
 @bp.get("/jobs/<int:run_id>")

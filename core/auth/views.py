@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core import audit
 from core import settings as core_settings
-from core.access import USE_WORKSPACE, public, require
+from core.access import USE_WORKSPACE, local_path, public, require
 from core.auth import accounts, setup, throttle, tokens, totp
 from core.auth.models import User
 from core.db import db, utcnow
@@ -174,9 +174,7 @@ def _load(schema: Schema, data: dict) -> tuple[dict | None, dict]:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("workspace.home")
+    return local_path(target) or url_for("workspace.home")
 
 
 def _complete_login(user: User) -> None:

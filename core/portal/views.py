@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from sqlalchemy import select
 
 from core import audit, portal
-from core.access import has_permission, portal_page, public, require
+from core.access import has_permission, local_path, portal_page, public, require
 from core.auth import throttle, tokens
 from core.auth.accounts import check_password, send_link_mail
 from core.auth.models import PortalAccount
@@ -85,9 +85,7 @@ def _policy_errors(password: str, account) -> dict:
 def _safe_next(target: str | None) -> str:
     # Only portal pages: a portal sign-in must not send the customer into the staff workspace
     # or off-site.
-    if target and target.startswith("/portal") and not target.startswith("//"):
-        return target
-    return url_for("portal.home")
+    return local_path(target, "/portal") or url_for("portal.home")
 
 
 # What every portal page shows: the account, its customer, the menu, the impersonation banner.

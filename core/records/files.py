@@ -25,7 +25,7 @@ from flask_login import current_user
 from sqlalchemy import func, select, update
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from core import records, settings
+from core import access, records, settings
 from core.records import timeline
 from core.db import db
 from core.records.models import Note, StoredFile
@@ -335,13 +335,6 @@ def remove(entity_type: str, record_id: int, file_id: int):
     return _back(declared, record.id)
 
 
-def _local_path(target: str | None) -> str | None:
-    # Only a path of this site: "//host" and "/\\host" would leave it.
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return None
-
-
 @bp.route("/<entity_type>/<int:record_id>/delete", methods=["GET", "POST"])
 @records.record_route("edit")
 def delete_record(entity_type: str, record_id: int):
@@ -349,7 +342,7 @@ def delete_record(entity_type: str, record_id: int):
     (detached, see ``forget``). Plugins link here (with ``?next=`` the page to go to
     afterwards, e.g. the list) instead of writing their own delete view."""
     declared, record = records.load(entity_type, record_id, change=True)
-    after = _local_path(request.values.get("next")) or "/"
+    after = access.local_path(request.values.get("next")) or "/"
     if request.method == "POST":
         records.delete_record(entity_type, record, keep_files=request.form.get("files") == "keep",
                               user=current_user)

@@ -42,13 +42,6 @@ def _import_type(entity_type: str):
     return declared
 
 
-def _local_path(target: str | None) -> str | None:
-    # Only a path of this site: "//host" and "/\\host" would leave it.
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return None
-
-
 def columns(declared) -> dict[str, tuple[str, str, str]]:
     """The column names the type takes, lower case: ``{name: (kind, key, label)}`` with
     kind "schema", "custom" or "tags". Names and keys win over labels."""
@@ -184,7 +177,7 @@ def create_records(declared, loaded) -> None:
 @records.record_route("edit")
 def import_csv(entity_type: str):
     declared = _import_type(entity_type)
-    after = _local_path(request.values.get("next")) or "/"
+    after = access.local_path(request.values.get("next")) or "/"
     errors, more = [], 0
     if request.method == "POST":
         upload = request.files.get("file")

@@ -90,3 +90,18 @@ def test_a_record_page_with_every_record_service_has_no_inline_script_or_style(m
     assert "two" in page and 'id="record-panel"' in page
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)
     assert " style=" not in page
+
+
+def test_next_links_never_lead_off_site(make_app):
+    app = make_app(PLUGINS=[memo])
+    with app.app_context():
+        create_user()
+    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        response = app.test_client().post(f"/login?next={target}",
+                                          data={"email": "owner@example.com", "password": OWNER_PASSWORD})
+        assert response.headers["Location"] == "/", target
+        signed_in = sign_in(app.test_client(), "owner@example.com", OWNER_PASSWORD)
+        assert signed_in.post("/language", data={"language": "de", "next": target}).headers["Location"] == "/"
+    response = app.test_client().post("/login?next=/memo/", data={"email": "owner@example.com",
+                                                                   "password": OWNER_PASSWORD})
+    assert response.headers["Location"] == "/memo/"
