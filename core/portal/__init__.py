@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import g, session
 from flask_login import current_user
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
@@ -88,6 +88,22 @@ def customer_of(account):
     """The customer record ``account`` belongs to, or ``None``."""
     declared = customer_entity_types().get(account.customer_type)
     return None if declared is None else db.session.get(declared.model, account.customer_id)
+
+
+def customer_names(accounts) -> dict[tuple[str, int], str]:
+    """``{(customer_type, customer_id): name}`` for the customers of ``accounts``: one query
+    per customer type, for lists of accounts."""
+    wanted: dict[str, set[int]] = {}
+    for account in accounts:
+        wanted.setdefault(account.customer_type, set()).add(account.customer_id)
+    names = {}
+    for name, ids in wanted.items():
+        declared = customer_entity_types().get(name)
+        if declared is None:
+            continue
+        for record in db.session.execute(select(declared.model).where(declared.model.id.in_(ids))).scalars():
+            names[(name, record.id)] = str(getattr(record, "name", "") or record.id)
+    return names
 
 
 def portal_scope(query, account):

@@ -9,7 +9,7 @@ from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validates_schema
 from sqlalchemy import select
 
-from core import audit, portal
+from core import audit, portal, settings
 from core.access import has_permission, local_path, portal_page, public, require
 from core.auth import throttle, tokens
 from core.auth.accounts import check_password, send_link_mail
@@ -17,6 +17,7 @@ from core.auth.models import PortalAccount
 from core.db import db, utcnow
 from core.forms import form_fields, length, one_of
 from core.i18n import LANGUAGES
+from core.listing import paginate
 from core.runtime import kontor
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -321,9 +322,10 @@ def _customer_choices() -> list[tuple[str, str]]:
 @admin_bp.get("/")
 @require("core.portal_accounts")
 def accounts():
-    rows = db.session.execute(select(PortalAccount).order_by(PortalAccount.name, PortalAccount.id)).scalars().all()
-    customers = {row.id: getattr(portal.customer_of(row), "name", "") for row in rows}
-    return render_template("core/admin/portal_accounts.html", rows=rows, customers=customers,
+    page = paginate(select(PortalAccount), PortalAccount, {"name": PortalAccount.name, "email": PortalAccount.email},
+                    request.args.get("sort", "name"), request.args.get("dir", "asc"), request.args.get("after"),
+                    settings.get("core.page_size"))
+    return render_template("core/admin/portal_accounts.html", page=page, customers=portal.customer_names(page.rows),
                            customer_choices=_customer_choices(),
                            can_impersonate=has_permission(current_user, "core.login_as_customer"))
 

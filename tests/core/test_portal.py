@@ -368,3 +368,17 @@ def test_the_language_switch_keeps_the_customers_language_but_not_while_staff_lo
     staff.post("/language", data={"language": "en", "next": "/portal/"})
     with app.app_context():
         assert db.session.get(PortalAccount, account_id).language == "de"  # the customer's own choice stays
+
+
+def test_the_accounts_list_pages_and_names_each_customer(app):
+    a_id, b_id, _ra, _rb = make_customers(app)
+    for number in range(30):
+        make_account(app, a_id if number % 2 else b_id, email=f"p{number:02d}@example.com", name=f"Person {number:02d}")
+    with app.app_context():
+        create_user()
+    staff = sign_in(new_client(app), "owner@example.com", OWNER_PASSWORD)
+    first = text(staff.get("/admin/portal-accounts/"))
+    assert first.count("Person ") == 25 and "Alpha Shipping" in first and "Beta Bakery" in first
+    after = re.search(r'href="([^"]*after=\d+[^"]*)"', first).group(1)
+    rest = text(staff.get(html.unescape(after)))
+    assert rest.count("Person ") == 5 and "Person 29" in rest
