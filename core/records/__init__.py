@@ -7,7 +7,7 @@ Each service is a module of this package; the record page shows them through the
 """
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 
 from core.access import get_record_or_404
 from core.records import models  # noqa: F401 (the tables, for migrations)
@@ -29,7 +29,14 @@ def title(declared, record) -> str:
 
 
 def record_url(declared, record_id: int) -> str:
-    return url_for(declared.detail_endpoint, record_id=record_id) if declared.detail_endpoint else ""
+    """The path of the record's page ("" without a ``detail_endpoint``), in a request or
+    not (a job's notification links to it too)."""
+    if not declared.detail_endpoint:
+        return ""
+    if has_request_context():
+        return url_for(declared.detail_endpoint, record_id=record_id)
+    with current_app.test_request_context():
+        return url_for(declared.detail_endpoint, record_id=record_id)
 
 
 def load(entity_type_name: str, record_id: int, change: bool = False):

@@ -90,10 +90,7 @@ def _notify(reminder: Reminder) -> None:
         if record is not None and record_allows(user, record):
             text = _("Reminder for %(label)s \u201c%(title)s\u201d: %(message)s", label=str(declared.label),
                      title=title(declared, record), message=reminder.message)
-            try:
-                url = record_url(declared, record.id)
-            except RuntimeError:  # a job has no request to build URLs in: link the notification list
-                url = ""
+            url = record_url(declared, record.id)
         else:
             text, url = _("Reminder: %(message)s", message=reminder.message), ""
         notify(user, "reminder", text, url=url, email=reminder.email, subject=_("Reminder: %(message)s",

@@ -57,6 +57,7 @@ def test_a_due_reminder_becomes_a_notification_and_an_email_once(make_app):
         notification = db.session.execute(select(Notification)).scalar_one()
         assert notification.user_id == ids["user"] and notification.kind == "reminder"
         assert "call back 0" in notification.message and "Shared gadget" in notification.message
+        assert notification.url == f"/gadgets/{ids['shared']}"  # the job links the record's page too
         outbox = db.session.execute(select(OutboxMessage)).scalar_one()
         assert outbox.recipients == ["user@example.com"] and "call back 0" in outbox.body
         assert db.session.get(Reminder, later.id).state == "pending"
