@@ -234,8 +234,14 @@ def _account_from_link(purpose: str, token: str):
         return None, (render_template("core/portal/link_invalid.html", expired=exc.expired), 400)
 
 
-def _set_password_form(account, template: str, **context):
-    """``(data, page)``: the validated new password, or the page to show (again)."""
+def _password_from_link(purpose: str, token: str, template: str, event: str):
+    """``(account, None)`` once the account of a reset or invitation link has its new
+    password (the session counter bumped, so whoever knew the old one is signed out, and
+    ``event`` audited; the caller commits), else ``(None, page)``: the refusal, or the form
+    to show (again)."""
+    account, refused = _account_from_link(purpose, token)
+    if refused:
+        return None, refused
     schema = NewPasswordSchema()
     errors = {}
     if request.method == "POST":
@@ -243,23 +249,20 @@ def _set_password_form(account, template: str, **context):
         if data is not None:
             errors = _policy_errors(data["password"], account)
             if not errors:
-                return data, None
-    return None, (render_template(template, fields=form_fields(schema, {}, errors), account=account, **context),
+                account.set_password(data["password"])
+                account.session_version += 1
+                audit.record(event, portal_account=account, subject=account.email)
+                return account, None
+    return None, (render_template(template, fields=form_fields(schema, {}, errors), account=account),
                   400 if errors else 200)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @public
 def reset(token: str):
-    account, refused = _account_from_link("portal_reset", token)
-    if refused:
-        return refused
-    data, page = _set_password_form(account, "core/portal/reset.html")
+    account, page = _password_from_link("portal_reset", token, "core/portal/reset.html", "portal_password_reset")
     if page:
         return page
-    account.set_password(data["password"])
-    account.session_version += 1  # whoever knew the old password is signed out
-    audit.record("portal_password_reset", portal_account=account, subject=account.email)
     db.session.commit()
     flash(_("Your new password is set. Please sign in."), "success")
     return redirect(url_for("portal.login"))
@@ -268,16 +271,11 @@ def reset(token: str):
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @public
 def accept_invitation(token: str):
-    account, refused = _account_from_link("portal_invite", token)
-    if refused:
-        return refused
-    data, page = _set_password_form(account, "core/portal/invitation.html")
+    account, page = _password_from_link("portal_invite", token, "core/portal/invitation.html",
+                                        "portal_invitation_accepted")
     if page:
         return page
-    account.set_password(data["password"])
-    account.session_version += 1
     account.last_login_at = utcnow()
-    audit.record("portal_invitation_accepted", portal_account=account, subject=account.email)
     db.session.commit()
     portal.sign_in(account)
     if account.language in LANGUAGES:
