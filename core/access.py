@@ -313,14 +313,10 @@ def _notify_listed(entity_type: str, record, users, actor) -> None:
     from flask_babel import gettext as _
 
     from core.records import notifications, record_url
+    from core.records import title as record_title
 
     _module, declared = kontor.entity_types()[entity_type]
-    title = str(getattr(record, declared.title_attribute, None) or getattr(record, "title", None)
-                or getattr(record, "name", None) or f"#{record.id}")
-    try:
-        url = record_url(declared, record.id)
-    except RuntimeError:  # outside a request (CLI, demo data): no link
-        url = ""
+    title, url = record_title(declared, record), record_url(declared, record.id)
     for user in users:
         if actor is not None and user.id == actor.id:
             continue

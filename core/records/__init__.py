@@ -25,7 +25,9 @@ def module_of_type(name: str) -> str | None:
 
 
 def title(declared, record) -> str:
-    return str(getattr(record, declared.title_attribute, None) or f"#{record.id}")
+    """What names ``record``: its ``title_attribute``, else a ``title`` or ``name``, else its id."""
+    return str(getattr(record, declared.title_attribute, None) or getattr(record, "title", None)
+               or getattr(record, "name", None) or f"#{record.id}")
 
 
 def record_url(declared, record_id: int) -> str:
