@@ -93,6 +93,8 @@ def customer_of(account):
 def customer_names(accounts) -> dict[tuple[str, int], str]:
     """``{(customer_type, customer_id): name}`` for the customers of ``accounts``: one query
     per customer type, for lists of accounts."""
+    from core.records import title
+
     wanted: dict[str, set[int]] = {}
     for account in accounts:
         wanted.setdefault(account.customer_type, set()).add(account.customer_id)
@@ -102,7 +104,7 @@ def customer_names(accounts) -> dict[tuple[str, int], str]:
         if declared is None:
             continue
         for record in db.session.execute(select(declared.model).where(declared.model.id.in_(ids))).scalars():
-            names[(name, record.id)] = str(getattr(record, "name", "") or record.id)
+            names[(name, record.id)] = title(declared, record)
     return names
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validates_schema
 from sqlalchemy import select
 
-from core import audit, portal, settings
+from core import audit, portal, records, settings
 from core.access import has_permission, local_path, portal_page, public, require
 from core.auth import throttle, tokens
 from core.auth.accounts import check_password, send_link_mail
@@ -313,7 +313,7 @@ def _customer_choices() -> list[tuple[str, str]]:
         model = declared.model
         order = model.name if hasattr(model, "name") else model.id
         for record in db.session.execute(select(model).order_by(order).limit(CUSTOMER_CHOICES_LIMIT)).scalars():
-            choices.append((f"{name}:{record.id}", f"{declared.label}: {getattr(record, 'name', '') or record.id}"))
+            choices.append((f"{name}:{record.id}", f"{declared.label}: {records.title(declared, record)}"))
     return choices
 
 
