@@ -102,8 +102,9 @@ def _portal_shell():
 
     def customer_name():
         account = portal.current_account()
-        customer = portal.customer_of(account) if account is not None else None
-        return getattr(customer, "name", "") or ""
+        if account is None:
+            return ""
+        return portal.customer_names([account]).get((account.customer_type, account.customer_id), "")
 
     return {"portal_account": portal.current_account, "portal_impersonator": portal.impersonator,
             "portal_menu": menu, "portal_customer_name": customer_name}
