@@ -198,6 +198,12 @@ def _template_context():
         "record_actions": lambda entity_type, record: sorted(
             kontor.hook("record_actions", user=current_user, entity_type=entity_type, record=record),
             key=lambda a: (a.order, str(a.label))),
+        "record_tabs": lambda entity_type, record: sorted(
+            kontor.hook("record_tabs", user=current_user, entity_type=entity_type, record=record),
+            key=lambda t: (t.order, str(t.label))),
+        "bulk_actions": lambda entity_type: sorted(
+            kontor.hook("bulk_actions", user=current_user, entity_type=entity_type),
+            key=lambda a: (a.order, str(a.label))),
     }
 
 

@@ -115,8 +115,22 @@ def record_actions(user, entity_type, record):
 
 
 @hookspec
+def record_tabs(user, entity_type, record):
+    """Return a list of ``Tab`` shown on the page of ``record`` (an instance of
+    ``entity_type``) for ``user``, after the record services (e.g. the tasks of a contact)."""
+
+
+@hookspec
+def bulk_actions(user, entity_type):
+    """Return a list of ``ActionLink`` for a list page of ``entity_type``: each ``url`` is
+    POSTed the ids of the rows the user selected, as repeated ``ids`` form fields (e.g. "create
+    one task for each selected contact")."""
+
+
+@hookspec
 def customer_tabs(user, customer):
-    """Return a list of ``Tab`` for the customer overview page of ``customer``."""
+    """Return a list of ``Tab`` for the customer overview page of ``customer`` (a record of an
+    entity type declared with ``customer=True``; ``customer.kontor_entity_type`` names it)."""
 
 
 @hookspec
@@ -150,6 +164,14 @@ def permission_query_filter(user, permission, entity_type):
 def track_event(event):
     """Told of every record event (a ``core.RecordEvent``: created, updated with changed
     fields, deleted, converted, status changed). Return value ignored."""
+
+
+@hookspec
+def merge_records(entity_type, survivor, merged, user):
+    """Two records of ``entity_type`` become one: point every reference of yours to
+    ``merged`` (about to be deleted) at ``survivor``. Called inside the merge's transaction,
+    after the core moved notes, files, tags, links, reminders and the timeline; do not
+    commit. Return value ignored."""
 
 
 @hookspec

@@ -29,7 +29,8 @@ class State:
     access: object = None  # core.access.AccessRules
 
 
-USER_FACING_HOOKS = frozenset({"menu_items", "record_actions", "customer_tabs", "search"})
+USER_FACING_HOOKS = frozenset({"menu_items", "record_actions", "record_tabs", "bulk_actions", "customer_tabs",
+                               "search"})
 
 
 class Kontor:

@@ -131,12 +131,17 @@ class MatrixDeclarations:
     integer argument; the matrix requests it for a record of every access mode.
     ``params``: endpoint -> fixed URL arguments for other routes with arguments (a missing
     row answering 404 to those who pass the gate is fine).
-    ``skip``: endpoint -> why the matrix cannot request it (checked at the gate only).
     """
 
     factories: dict[str, Callable[[], Any]] = field(default_factory=dict)
     record_routes: dict[str, str] = field(default_factory=dict)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __add__(self, other: "MatrixDeclarations") -> "MatrixDeclarations":
+        """Both declarations in one, so one matrix checks several plugins' routes."""
+        return MatrixDeclarations(factories={**self.factories, **other.factories},
+                                  record_routes={**self.record_routes, **other.record_routes},
+                                  params={**self.params, **other.params})
 
 
 # Arguments for the core's own routes; plugins declare theirs in MatrixDeclarations.params.

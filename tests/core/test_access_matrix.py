@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.testing import AccessMatrix, MatrixDeclarations
+from plugins.contacts.testing import MATRIX as CONTACTS
 from tests.support import gadgets, memo
 from tests.support.gadgets.models import Gadget
 
@@ -16,7 +17,7 @@ DECLARATIONS = MatrixDeclarations(
                    "memo_portal.portal_record": "memo_record",
                    "gadgets.detail": "gadget", "gadgets.edit": "gadget", "gadgets.delete": "gadget"},
     params={"gadgets.widget": {"record_id": 999}, "gadgets.sprocket": {"record_id": 999}},
-)
+) + CONTACTS
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def test_every_route_answers_every_persona_as_declared(matrix):
 
 
 def test_search_finds_exactly_what_each_persona_may_see(matrix):
-    assert matrix.check_search("Matrix gadget") == []
+    assert matrix.check_search("Matrix") == []
 
 
 def test_the_matrix_fails_a_route_whose_declaration_is_wrong(matrix):
@@ -71,5 +72,5 @@ def test_the_search_check_notices_a_search_that_ignores_record_access(matrix, mo
     from core.records import search
 
     monkeypatch.setattr(search, "filter_query", lambda query, *args: query)
-    problems = matrix.check_search("Matrix gadget")
+    problems = matrix.check_search("Matrix")
     assert any("as restricted" in p for p in problems), problems

@@ -1,0 +1,14 @@
+"""What the access matrix (``core.testing.AccessMatrix``) needs to request every contacts route."""
+from core.testing import MatrixDeclarations
+
+
+def _contact():
+    from plugins.contacts.models import Contact
+
+    return Contact(kind="person", first_name="Matrix", last_name="Contact", name="Matrix Contact")
+
+
+MATRIX = MatrixDeclarations(
+    factories={"contact": _contact},
+    record_routes={"contacts.detail": "contact"},
+)
