@@ -58,9 +58,22 @@ def register_settings():
 
 @hookimpl
 def register_blueprints():
-    from plugins.contacts import views
+    from plugins.contacts import exports, imports, listing, views, webforms
 
-    return [views.bp]
+    return [views.bp, listing.bp, imports.bp, exports.bp, webforms.bp]
+
+
+@hookimpl
+def register_jobs():
+    from plugins.contacts import exports, imports, webforms
+
+    return [*imports.jobs(), *exports.jobs(), *webforms.jobs()]
+
+
+@hookimpl
+def task_entity_types():
+    """Contacts have a "Tasks" tab (a hook of the tasks module's own, see its ``hookspecs``)."""
+    return ["contact"]
 
 
 @hookimpl
@@ -71,7 +84,7 @@ def register_migrations():
 
 @hookimpl
 def menu_items(user):
-    return [MenuItem(_l("Contacts"), "contacts.index", icon="person-lines-fill", order=20,
+    return [MenuItem(_l("Contacts"), "contacts_list.index", icon="person-lines-fill", order=20,
                      permission="contacts.view")]
 
 

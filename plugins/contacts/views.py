@@ -8,12 +8,6 @@ from core import access, require
 bp = Blueprint("contacts", __name__, url_prefix="/contacts", template_folder="templates")
 
 
-@bp.get("/")
-@require("contacts.view")
-def index():
-    return ""
-
-
 @bp.get("/<int:record_id>")
 @require("contacts.view")
 def detail(record_id: int):
