@@ -39,6 +39,7 @@ EVENTS = {
     "portal_account_changed": _l("Portal account changed"),
     "impersonation_started": _l("Login as customer started"),
     "impersonation_ended": _l("Login as customer ended"),
+    "records_merged": _l("Records merged"),
     "portal_login_throttled": _l("Portal sign-in blocked after too many failures"),
     "portal_password_changed": _l("Portal password changed"),
     "portal_password_reset_requested": _l("Portal password reset requested"),

@@ -41,6 +41,7 @@ ACTIONS = {
     "linked": _l("Linked"),
     "note_added": _l("Note added"),
     "file_added": _l("File added"),
+    "merged": _l("Merged"),
     "manual": _l("History event"),
 }
 

@@ -70,7 +70,7 @@ def register_jobs():
     return [*imports.jobs(), *exports.jobs(), *webforms.jobs()]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def task_entity_types():
     """Contacts have a "Tasks" tab (a hook of the tasks module's own, see its ``hookspecs``)."""
     return ["contact"]

@@ -7,6 +7,7 @@ import inspect
 from sqlalchemy import select
 
 from core import RecordEvent, db, hookspecs
+from core.auth.models import User
 from core.access import filter_query, has_permission
 from tests.conftest import USER_PASSWORD, create_user
 from tests.support import memo
@@ -69,5 +70,23 @@ def test_every_hook_is_covered_here():
     """A new hook must be added to the test plugin and to a test above."""
     covered = REGISTRATION | {"register_commands", "addhookspecs", "startup", "menu_items", "record_actions",
                               "customer_tabs", "portal_menu_items", "search", "permission_allowed",
-                              "permission_query_filter", "track_event", "module_enabled", "module_disabled"}
+                              "permission_query_filter", "track_event", "module_enabled", "module_disabled",
+                              "record_tabs", "bulk_actions",
+                              "merge_records"}  # in tests/core/test_merge.py
     assert ALL_HOOKS == covered
+
+
+def test_record_tabs_and_bulk_actions_reach_pages_and_callers(make_app):
+    """``record_tabs`` adds a tab to every record page drawn by ``records.panel``;
+    ``bulk_actions`` gives the buttons of a list page's selection."""
+    from tests.support.gadgets.testing import build, client_for
+
+    app, lamp_id = build(make_app, plugins=[memo])
+    memo.CALLS.clear()
+    page = client_for(app, "user").get(f"/gadgets/{lamp_id}").get_data(as_text=True)
+    assert 'id="record-tab-memo-notes"' in page and '<p id="memo-tab">Memo tab of gadget</p>' in page
+    with app.test_request_context():
+        user = db.session.scalars(select(User).where(User.email == "user@example.com")).one()
+        kontor = app.extensions["kontor"]
+        assert [a.label for a in kontor.hook("bulk_actions", user=user, entity_type="gadget")] == ["Archive each"]
+    assert {"record_tabs", "bulk_actions"} <= {name for name, _ in memo.CALLS}

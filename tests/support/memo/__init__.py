@@ -18,6 +18,8 @@ from core import (ActionLink, Conversion, DemoData, EntityType, FieldType, Job, 
                   hookimpl, jobs, portal, portal_page, public, require, settings)
 from core.hookspecs import hookspec
 
+# (entity type, survivor id, merged id) of every merge_records call
+MERGES: list[tuple[str, int, int]] = []
 CALLS: list[tuple[str, dict]] = []
 
 
@@ -267,6 +269,24 @@ def menu_items(user):
 def record_actions(user, entity_type, record):
     called("record_actions")
     return [ActionLink("Copy", "/memo/copy")]
+
+
+@hookimpl
+def record_tabs(user, entity_type, record):
+    called("record_tabs")
+    return [Tab(name="memo-notes", label="Memo tab", render=lambda: '<p id="memo-tab">Memo tab of %s</p>' % entity_type)]
+
+
+@hookimpl
+def bulk_actions(user, entity_type):
+    called("bulk_actions")
+    return [ActionLink("Archive each", "/memo/archive")]
+
+
+@hookimpl
+def merge_records(entity_type, survivor, merged, user):
+    called("merge_records")
+    MERGES.append((entity_type, survivor.id, merged.id))
 
 
 @hookimpl
