@@ -1,6 +1,8 @@
 """Record service: search. ``search_entity`` finds the records of an entity type whose
 ``search_fields`` contain the query (case-insensitive substring), only those the user may
 see, best matches first. A plugin's ``search`` hook calls it for each of its types.
+``condition`` is the same test as a SQL condition for a list's quick search, ANDed into the
+list's own (access-filtered, keyset-paginated) query.
 
 The index behind it, made by ``create_index`` in a migration of the plugin that owns the
 table (``drop_index`` in its downgrade):
@@ -110,6 +112,42 @@ def _like_pattern(query: str, prefix_only: bool = False) -> str:
     return f"{escaped}%" if prefix_only else f"%{escaped}%"
 
 
+def condition(entity_type: str, query: str):
+    """The SQL condition "the record's ``search_fields`` contain ``query``" for a list query
+    of ``entity_type``'s model (a list's quick search), or ``None`` for an empty query or a
+    type without search fields. The same test ``matching`` makes, served by the same index:
+    on SQLite the FTS table (queries of three characters or more), on PostgreSQL the trigram
+    index. Record access is not part of it: the caller's query goes through ``filter_query``."""
+    from core.records import entity_type as find_type
+
+    declared = find_type(entity_type)
+    query = (query or "").strip()
+    if declared is None or not declared.search_fields or not query:
+        return None
+    model = declared.model
+    table = model.__table__.name
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if sqlite and len(query) >= 3 and _has_fts(table):
+        fts = fts_table(table)
+        phrase = '"' + query.replace('"', '""') + '"'  # the whole query as one phrase: a substring
+        return model.id.in_(
+            select(literal_column("rowid")).select_from(text(f'"{fts}"'))
+            .where(text(f'"{fts}" MATCH :search_phrase').bindparams(search_phrase=phrase)))
+    # PostgreSQL: ILIKE is what the trigram index serves. SQLite without FTS (or a query too
+    # short for trigrams): LIKE, case-insensitive for ASCII only.
+    return _searched(declared).ilike(_like_pattern(query), escape=_escape(sqlite))
+
+
+def _searched(declared):
+    return literal_column(_qualified(declared.model.__table__.name, declared.search_fields))
+
+
+def _escape(sqlite: bool) -> str | None:
+    # PostgreSQL's LIKE escapes with a backslash already; naming it costs a function call
+    # per row in a prepared (generic) plan. SQLite's LIKE has no escape character unless told.
+    return "\\" if sqlite else None
+
+
 def matching(entity_type: str, user, query: str, limit: int = 20):
     """The ``select`` of ``entity_type``'s records matching ``query`` that ``user`` may see
     (with its view permission), best first: the text starting with the query, then shorter
@@ -117,29 +155,14 @@ def matching(entity_type: str, user, query: str, limit: int = 20):
     from core.records import entity_type as find_type
 
     declared = find_type(entity_type)
-    query = query.strip()
-    if declared is None or not declared.search_fields or not query or declared.view_permission is None:
+    found = condition(entity_type, query)
+    if found is None or declared.view_permission is None:
         return None
     model = declared.model
-    table = model.__table__.name
-    searched = literal_column(_qualified(table, declared.search_fields))
-    statement = select(model)
+    searched = _searched(declared)
     sqlite = db.session.get_bind().dialect.name == "sqlite"
-    # PostgreSQL's LIKE escapes with a backslash already; naming it costs a function call
-    # per row in a prepared (generic) plan. SQLite's LIKE has no escape character unless told.
-    escape = "\\" if sqlite else None
-    if sqlite and len(query) >= 3 and _has_fts(table):
-        fts = fts_table(table)
-        phrase = '"' + query.replace('"', '""') + '"'  # the whole query as one phrase: a substring
-        statement = statement.where(model.id.in_(
-            select(literal_column("rowid")).select_from(text(f'"{fts}"'))
-            .where(text(f'"{fts}" MATCH :search_phrase').bindparams(search_phrase=phrase))))
-    else:
-        # PostgreSQL: ILIKE is what the trigram index serves. SQLite without FTS (or a
-        # query too short for trigrams): LIKE, case-insensitive for ASCII only.
-        statement = statement.where(searched.ilike(_like_pattern(query), escape=escape))
-    starts = searched.ilike(_like_pattern(query, True), escape=escape)
-    statement = filter_query(statement, user, declared.view_permission, entity_type)
+    starts = searched.ilike(_like_pattern(query.strip(), True), escape=_escape(sqlite))
+    statement = filter_query(select(model).where(found), user, declared.view_permission, entity_type)
     return statement.order_by(starts.desc(), func.length(searched), model.id).limit(limit)
 
 
