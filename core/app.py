@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, g, has_request_context, render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_bootstrap import Bootstrap5
@@ -161,10 +161,17 @@ def _before_request():
     return access.check_request()
 
 
+def allow_image_source(origin: str) -> None:
+    """Let this response's page show images from ``origin`` (``https://host``), e.g. the map
+    tiles of a tile server an admin configured. Everything else stays same-origin."""
+    g.setdefault("kontor_image_sources", set()).add(origin)
+
+
 def _security_headers(response):
+    images = " ".join(sorted(g.get("kontor_image_sources", ()))) if has_request_context() else ""
     response.headers.setdefault(
         "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{' ' + images if images else ''}; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -40,6 +40,8 @@ EVENTS = {
     "impersonation_started": _l("Login as customer started"),
     "impersonation_ended": _l("Login as customer ended"),
     "records_merged": _l("Records merged"),
+    "data_exported": _l("Export of all data started"),
+    "data_export_downloaded": _l("Export of all data downloaded"),
     "portal_login_throttled": _l("Portal sign-in blocked after too many failures"),
     "portal_password_changed": _l("Portal password changed"),
     "portal_password_reset_requested": _l("Portal password reset requested"),

@@ -71,7 +71,7 @@ def load_type(entity_type_name: str, level: str = "view"):
     return declared
 
 
-SERVICES = ("fields", "tags", "notes", "files", "timeline", "links", "reminders", "search", "imports")
+SERVICES = ("fields", "tags", "notes", "files", "timeline", "links", "reminders", "search", "imports", "customers")
 
 
 def blueprints() -> list:

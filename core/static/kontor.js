@@ -9,6 +9,11 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   document.querySelectorAll(".progress-bar[data-percent]").forEach((bar) => paint(bar, bar.dataset.percent));
 
+  // Colour swatches and badges (e.g. a contact's temperature) take their colour from data-color.
+  document.querySelectorAll("[data-color]").forEach((element) => {
+    if (/^#[0-9a-fA-F]{6}$/.test(element.dataset.color)) element.style.backgroundColor = element.dataset.color;
+  });
+
   // Forms that ask before they delete.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => {

@@ -89,6 +89,13 @@ def menu_items(user):
 
 
 @hookimpl
+def customer_tabs(user, customer):
+    from plugins.contacts import views
+
+    return views.customer_tabs(customer)
+
+
+@hookimpl
 def search(user, query, limit):
     from core.records import search as search_service
 

@@ -131,7 +131,7 @@ class ContactSchema(Schema):
         super().__init__(*args, **kwargs)
         self.type_ids, self.temperature_ids = type_ids, temperature_ids
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_contact(self, data, **kwargs):
         errors = {}
         if data.get("kind") == COMPANY:

@@ -80,7 +80,7 @@ def test_every_core_table_starts_with_core():
     assert core_tables >= {"core_user", "core_revision"}
     from core import models  # noqa: F401  (all core models imported)
     names = {t.name for t in db.metadata.sorted_tables}
-    assert all(n.startswith(("core_", "memo_", "hello_", "gadgets_")) for n in names), names
+    assert all(n.startswith(("core_", "memo_", "hello_", "gadgets_", "contacts_", "tasks_")) for n in names), names
 
 
 def test_plugin_removed_later_does_not_stop_migrations(tmp_path):

@@ -8,7 +8,7 @@ from tests.conftest import OWNER_PASSWORD, create_user, sign_in
 
 @pytest.fixture
 def bare_client(make_app):
-    app = make_app(PLUGINS=[])
+    app = make_app(PLUGINS=[], BUILTIN_PLUGINS=("core.workspace",))
     with app.app_context():
         create_user()
     return app, sign_in(app.test_client(), "owner@example.com", OWNER_PASSWORD)
