@@ -27,6 +27,7 @@ def register_permissions():
         Permission("core.portal_accounts", _l("Invite customers to the portal and manage their accounts"),
                    roles=("owner",)),
         Permission("core.login_as_customer", _l("Open the portal as a customer sees it"), roles=("owner",)),
+        Permission("core.export_all", _l("Export all data of every module as one file"), roles=("owner",)),
     ]
 
 
@@ -54,8 +55,10 @@ def register_blueprints():
     from core.views import bp as workspace_bp
 
     from core import records
+    from core.records import exports
 
-    return [workspace_bp, auth_bp, admin_bp, people_bp, portal_bp, portal_admin_bp, *records.blueprints()]
+    return [workspace_bp, auth_bp, admin_bp, people_bp, portal_bp, portal_admin_bp, *records.blueprints(),
+            exports.bp]
 
 
 @hookimpl
@@ -75,11 +78,13 @@ def register_jobs():
     from huey import crontab
 
     from core import mail
-    from core.records import reminders
+    from core.records import exports, reminders
 
     return [Job(name="core.send_mail", function=mail.deliver, retries=3),
             # Every minute; each due reminder is delivered once however many workers run it.
-            Job(name="core.deliver_reminders", function=reminders.deliver_due, schedule=crontab(minute="*"))]
+            Job(name="core.deliver_reminders", function=reminders.deliver_due, schedule=crontab(minute="*")),
+            Job(name=exports.JOB, function=exports.export_all),
+            Job(name=exports.CLEANUP_JOB, function=exports.remove_old_exports, schedule=crontab(minute="0"))]
 
 
 @hookimpl
@@ -121,6 +126,8 @@ def menu_items(user):
                  section="admin"),
         MenuItem(_l("Portal accounts"), "portal_admin.accounts", icon="person-badge", order=830,
                  permission="core.portal_accounts", section="admin"),
+        MenuItem(_l("Export all data"), "records_exports.page", icon="file-earmark-zip", order=935,
+                 permission="core.export_all", section="admin"),
         MenuItem(_l("Audit log"), "people.audit", icon="journal-text", order=940, permission="core.audit",
                  section="admin"),
         MenuItem(_l("History categories"), "records_timeline.history_categories", icon="tags", order=915,
