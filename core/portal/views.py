@@ -347,7 +347,8 @@ def invite(entity_type: str, record_id: int):
     if customer is None:
         abort(404)
     schema = InviteSchema()
-    errors, values = {}, {"language": "de"}
+    # Prefilled from a link (e.g. a contact person on the customer overview).
+    errors, values = {}, {"language": "de", "name": request.args.get("name", ""), "email": request.args.get("email", "")}
     if request.method == "POST":
         data, values, errors = _load_form(schema, ("name", "email", "language"))
         if data is not None:

@@ -85,7 +85,9 @@ def register_migrations():
 @hookimpl
 def menu_items(user):
     return [MenuItem(_l("Contacts"), "contacts_list.index", icon="person-lines-fill", order=20,
-                     permission="contacts.view")]
+                     permission="contacts.view"),
+            MenuItem(_l("Contacts settings"), "contacts.settings_home", icon="sliders", order=850,
+                     permission="contacts.admin", section="admin")]
 
 
 @hookimpl

@@ -469,6 +469,27 @@ def merge(record_id: int):
 LISTS = {"types": (ContactType, _l("Contact types")), "temperatures": (Temperature, _l("Temperatures"))}
 
 
+def settings_tabs() -> list[tuple[str, str, str]]:
+    """The tabs of the contacts settings pages (M3): ``(name, label, url)``."""
+    from flask import current_app
+
+    tabs = [("types", _("Contact types"), url_for("contacts.admin_list", kind="types")),
+            ("temperatures", _("Temperatures"), url_for("contacts.admin_list", kind="temperatures")),
+            ("fields", _("Custom fields"), url_for("records_fields.definition_list", entity_type="contact")),
+            ("tags", _("Tags"), url_for("records_tags.tag_list", entity_type="contact"))]
+    if "contacts_webforms.index" in current_app.view_functions:
+        tabs.append(("webforms", _("Web forms"), url_for("contacts_webforms.index")))
+    if has_permission(current_user, "core.admin"):
+        tabs.append(("general", _("Currency and map"), url_for("admin.module_settings", module="contacts")))
+    return tabs
+
+
+@bp.get("/settings/")
+@require("contacts.admin")
+def settings_home():
+    return redirect(url_for("contacts.admin_list", kind="types"))
+
+
 def _list_or_404(kind: str):
     if kind not in LISTS:
         abort(404)
@@ -501,7 +522,7 @@ def admin_list(kind: str):
                                           func.count()).group_by(getattr(Contact, "type_id" if model is ContactType
                                                                          else "temperature_id"))).all())
     return render_template("contacts/admin_list.html", kind=kind, title=title, entries=items, used=used,
-                           error=error, lists=LISTS), (400 if error else 200)
+                           error=error, tabs=settings_tabs()), (400 if error else 200)
 
 
 @bp.post("/settings/<kind>/<int:item_id>/delete")
