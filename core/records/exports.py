@@ -90,22 +90,28 @@ def model_columns(declared) -> list[Column]:
     return columns
 
 
-def header(declared, columns: list[Column]) -> list[str]:
-    return ([column.header for column in columns]
-            + (custom_fields.csv_header(declared.name) if declared.custom_fields else [])
-            + (["tags"] if declared.tags else []))
+def header(declared, columns: list[Column], definitions: list, readable: bool = False) -> list[str]:
+    """The header row: the columns', then the custom fields' keys and "tags" (or, for
+    people rather than programs, the fields' labels and "Tags" in the user's language;
+    the import takes either)."""
+    if readable:
+        extra = [definition.label for definition in definitions] + ([_("Tags")] if declared.tags else [])
+    else:
+        extra = [definition.key for definition in definitions] + (["tags"] if declared.tags else [])
+    return [column.header for column in columns] + extra
 
 
 def csv_chunks(declared, query, columns: list[Column] | None = None,
-               before_chunk: Callable[[list], None] | None = None, chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
+               before_chunk: Callable[[list], None] | None = None, chunk_size: int = CHUNK_SIZE,
+               readable: bool = False) -> Iterator[str]:
     """The records of ``query`` (a ``select`` of the type's model, already limited to what
     the reader may see) as CSV text: the BOM and the header row first, then one piece per
     chunk of ``chunk_size`` rows. ``columns`` default to ``model_columns``; ``before_chunk``
     is called with each chunk's records first, to look up what its columns show (names of
-    related rows) in one query per chunk."""
+    related rows) in one query per chunk. ``readable``: see ``header``."""
     columns = model_columns(declared) if columns is None else columns
     definitions = custom_fields.definitions(declared.name) if declared.custom_fields else []
-    yield BOM + _lines([header(declared, columns)])
+    yield BOM + _lines([header(declared, columns, definitions, readable)])
     result = db.session.execute(query.execution_options(yield_per=chunk_size)).scalars()
     for records in result.partitions():
         if before_chunk is not None:
