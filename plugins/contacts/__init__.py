@@ -5,7 +5,7 @@ import os
 
 from flask_babel import lazy_gettext as _l
 
-from core import EntityType, MenuItem, MigrationSource, Module, Permission, Setting, access, hookimpl
+from core import DemoData, EntityType, MenuItem, MigrationSource, Module, Permission, Setting, access, hookimpl
 
 
 @hookimpl
@@ -23,7 +23,7 @@ def register_entity_types():
         name="contact", label=_l("Contact"), label_plural=_l("Contacts"), model=Contact, schema=ContactSchema,
         list_columns=("name", "email", "phone"), search_fields=("name", "email"),
         custom_fields=True, tags=True, notes=True, files=True, timeline=True, reminders=True,
-        record_access=True, default_access=access.PUBLIC_WRITE, customer=True,
+        record_access=True, default_access=access.PRIVATE, customer=True,
         view_permission="contacts.view", edit_permission="contacts.edit", admin_permission="contacts.admin",
         detail_endpoint="contacts.detail")]
 
@@ -88,6 +88,13 @@ def menu_items(user):
                      permission="contacts.view"),
             MenuItem(_l("Contacts settings"), "contacts.settings_home", icon="sliders", order=850,
                      permission="contacts.admin", section="admin")]
+
+
+@hookimpl
+def register_demo_data():
+    from plugins.contacts import demo
+
+    return [DemoData(name="contacts", load=demo.load, order=20)]
 
 
 @hookimpl

@@ -12,6 +12,6 @@ MATRIX = MatrixDeclarations(
     factories={"contact": _contact},
     record_routes={"contacts.detail": "contact", "contacts.edit": "contact", "contacts.delete": "contact",
                    "contacts.photo": "contact", "contacts.delete_photo": "contact", "contacts.merge": "contact"},
-    params={"contacts.admin_list": {"kind": "types"},
+    params={"contacts.admin_list": {"kind": "types"}, "contacts.admin_list_usual": {"kind": "types"},
             "contacts.admin_list_delete": {"kind": "types", "item_id": 999}},
 )

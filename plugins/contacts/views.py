@@ -467,6 +467,9 @@ def merge(record_id: int):
 # Admin lists: contact types and temperatures
 
 LISTS = {"types": (ContactType, _l("Contact types")), "temperatures": (Temperature, _l("Temperatures"))}
+# What an empty list offers to start with, in the admin's language: (name, colour).
+USUAL_ENTRIES = {"types": ((_l("Customer"), ""), (_l("Supplier"), ""), (_l("Partner"), ""), (_l("Competitor"), "")),
+                 "temperatures": ((_l("Cold"), "#0d6efd"), (_l("Warm"), "#fd7e14"), (_l("Hot"), "#dc3545"))}
 
 
 def settings_tabs() -> list[tuple[str, str, str]]:
@@ -522,7 +525,23 @@ def admin_list(kind: str):
                                           func.count()).group_by(getattr(Contact, "type_id" if model is ContactType
                                                                          else "temperature_id"))).all())
     return render_template("contacts/admin_list.html", kind=kind, title=title, entries=items, used=used,
-                           error=error, tabs=settings_tabs()), (400 if error else 200)
+                           error=error, tabs=settings_tabs(), usual=[str(name) for name, _color in USUAL_ENTRIES[kind]]), \
+        (400 if error else 200)
+
+
+@bp.post("/settings/<kind>/usual")
+@require("contacts.admin")
+def admin_list_usual(kind: str):
+    """Fill an empty list with the usual entries."""
+    model, _title = _list_or_404(kind)
+    if db.session.execute(select(model.id).limit(1)).first() is None:
+        for position, (name, color) in enumerate(USUAL_ENTRIES[kind], start=1):
+            item = model(name=str(name), position=position)
+            if color:
+                item.color = color
+            db.session.add(item)
+        db.session.commit()
+    return redirect(url_for("contacts.admin_list", kind=kind))
 
 
 @bp.post("/settings/<kind>/<int:item_id>/delete")

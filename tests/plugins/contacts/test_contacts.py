@@ -145,6 +145,12 @@ def test_admin_lists_of_types_and_temperatures(contacts_app, client_for):
     # Deleting the type leaves the contact without one.
     owner.post(f"/contacts/settings/types/{type_id}/delete")
     assert contacts(contacts_app)["Anna Müller"].type_id is None
+    # An empty list offers the usual entries, in the admin's language.
+    german = client_for("owner", "de")
+    german.post("/contacts/settings/types/usual")
+    with contacts_app.app_context():
+        assert db.session.scalars(select(ContactType.name).order_by(ContactType.position)).all() == [
+            "Kunde", "Lieferant", "Partner", "Wettbewerber"]
 
 
 def test_merge_moves_notes_links_and_persons_and_is_recorded(contacts_app, client_for):
@@ -226,3 +232,16 @@ def test_delete_needs_write_access(contacts_app, client_for):
     assert client_for("other").post(f"/contacts/{anna.id}/delete").status_code == 403
     assert client_for("user").post(f"/contacts/{anna.id}/delete").status_code == 302
     assert contacts(contacts_app) == {}
+
+
+def test_demo_data_fills_an_empty_contacts_table_once(contacts_app, client_for):
+    from plugins.contacts import demo
+
+    with contacts_app.app_context():
+        demo.load()
+        demo.load()
+    saved = contacts(contacts_app)
+    assert len(saved) == 7 and saved["Anna Müller"].company_id == saved["Müller Bau GmbH"].id
+    assert saved["Jörg Weber"].phone == "+4989765432"
+    page = client_for("user").get(f"/records/contact/{saved['Müller Bau GmbH'].id}/overview").get_data(as_text=True)
+    assert "Bernd Schulz" in page
