@@ -1,4 +1,5 @@
-"""German first, English second: the core's catalogue is complete and compiled, the locale
+"""German first, English second: the catalogues of the core and of every built-in plugin are
+complete and compiled, the locale
 is picked as documented (user, top bar, browser, German), and money and times are shown
 the way the user's locale and time zone write them."""
 from __future__ import annotations
@@ -23,8 +24,10 @@ from tests.conftest import OWNER_PASSWORD, create_user, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "core"
-TRANSLATIONS = CORE / "translations"
 LOCALES = ("de", "en")
+# The code folders with a catalogue of their own: the core and each built-in plugin.
+CATALOGUES = [CORE] + sorted(folder.parent for folder in (ROOT / "plugins").glob("*/translations"))
+CATALOGUE_IDS = [str(folder.relative_to(ROOT)) for folder in CATALOGUES]
 
 
 def _read_po(path: Path):
@@ -59,22 +62,28 @@ def test_extraction_finds_python_and_template_strings():
     assert "Use the workspace" in msgids  # lazy_gettext as _l, a keyword from babel.cfg
 
 
-def test_german_catalogue_translates_every_core_string():
-    catalogue = _read_po(TRANSLATIONS / "de" / "LC_MESSAGES" / "messages.po")
+def test_every_built_in_plugin_has_a_catalogue():
+    assert {folder.name for folder in CATALOGUES[1:]} >= {"contacts", "tasks"}
+
+
+@pytest.mark.parametrize("code", CATALOGUES, ids=CATALOGUE_IDS)
+def test_german_catalogue_translates_every_string(code):
+    catalogue = _read_po(code / "translations" / "de" / "LC_MESSAGES" / "messages.po")
     missing = [
         f"{msgid!r} ({where})"
-        for msgid, where in sorted(_extracted_msgids(CORE).items())
+        for msgid, where in sorted(_extracted_msgids(code).items())
         if msgid not in catalogue or not _filled(catalogue[msgid].string)
     ]
     assert not missing, (
-        f"{len(missing)} core string(s) lack a German translation; run the extract/update steps in "
+        f"{len(missing)} string(s) of {code.name} lack a German translation; run the extract/update steps in "
         "docs/translations.md and translate them:\n" + "\n".join(missing)
     )
 
 
+@pytest.mark.parametrize("code", CATALOGUES, ids=CATALOGUE_IDS)
 @pytest.mark.parametrize("locale", LOCALES)
-def test_catalogues_have_no_fuzzy_entries_and_keep_placeholders(locale):
-    catalogue = _read_po(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po")
+def test_catalogues_have_no_fuzzy_entries_and_keep_placeholders(locale, code):
+    catalogue = _read_po(code / "translations" / locale / "LC_MESSAGES" / "messages.po")
     assert str(catalogue.locale) == locale
     fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
     assert not fuzzy, f"fuzzy entries in {locale}: {fuzzy}"
@@ -101,14 +110,16 @@ def _brace_fields(text) -> list[str]:
 # (b) ------------------------------------------------------------------ compiled catalogues
 
 
+@pytest.mark.parametrize("code", CATALOGUES, ids=CATALOGUE_IDS)
 @pytest.mark.parametrize("locale", LOCALES)
-def test_compiled_catalogue_matches_po(locale):
-    folder = TRANSLATIONS / locale / "LC_MESSAGES"
+def test_compiled_catalogue_matches_po(locale, code):
+    folder = code / "translations" / locale / "LC_MESSAGES"
     compiled = io.BytesIO()
     write_mo(compiled, _read_po(folder / "messages.po"))
-    assert (folder / "messages.mo").exists(), f"run: pybabel compile -d {TRANSLATIONS.relative_to(ROOT)}"
+    where = (code / "translations").relative_to(ROOT)
+    assert (folder / "messages.mo").exists(), f"run: pybabel compile -d {where}"
     assert (folder / "messages.mo").read_bytes() == compiled.getvalue(), (
-        f"{locale}/LC_MESSAGES/messages.mo is out of date; run: pybabel compile -d core/translations"
+        f"{where}/{locale}/LC_MESSAGES/messages.mo is out of date; run: pybabel compile -d {where}"
     )
 
 
