@@ -21,7 +21,7 @@ from core.declarations import Module
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "kontor.plugins"
-BUILTIN_PLUGINS: tuple[str, ...] = ("core.workspace", "plugins.contacts")
+BUILTIN_PLUGINS: tuple[str, ...] = ("core.workspace", "plugins.contacts", "plugins.tasks")
 
 # Hooks that build the registries; called once per plugin while the application is built.
 REGISTRATION_HOOKS = (

@@ -16,6 +16,7 @@ from plugins.tasks.models import ALERT_LABELS, ALERTS, DEFAULT_ALERT, TaskCatego
 
 CHOOSE = _l("Choose one of the offered values.")
 OPTIONAL_NUMBERS = ("category_id", "record_id")
+REQUIRED = ("title", "due_date", "due_time", "responsible_id")
 
 
 def _messages(required, invalid=None):
@@ -67,22 +68,26 @@ class TaskSchema(Schema):
 
     @pre_load
     def empty_is_none(self, data, **kwargs):
-        """An empty select or a form's unchecked box means "none"."""
+        """An empty optional select means "none"; an empty required field is a missing one
+        (so its message says what to enter)."""
         data = dict(data)
         for key in OPTIONAL_NUMBERS:
             if isinstance(data.get(key), str) and not data[key].strip():
                 data[key] = None
         if isinstance(data.get("title"), str):
             data["title"] = data["title"].strip()
+        for key in REQUIRED:
+            if data.get(key) in ("", None):
+                data.pop(key, None)
         return data
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_references(self, data, **kwargs):
         errors = {}
         category_id = data.get("category_id")
         if category_id is not None and db.session.get(TaskCategory, category_id) is None:
             errors["category_id"] = [CHOOSE]
-        if "responsible_id" in data and not _may_be_responsible(data["responsible_id"]):
+        if data.get("responsible_id") is not None and not _may_be_responsible(data["responsible_id"]):
             errors["responsible_id"] = [_l("Choose a user who may see tasks.")]
         message = self._record_error(data.get("record_type") or "", data.get("record_id"))
         if message:

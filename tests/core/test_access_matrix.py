@@ -6,6 +6,7 @@ import pytest
 
 from core.testing import AccessMatrix, MatrixDeclarations
 from plugins.contacts.testing import MATRIX as CONTACTS
+from plugins.tasks.testing import MATRIX as TASKS
 from tests.support import gadgets, memo
 from tests.support.gadgets.models import Gadget
 
@@ -17,7 +18,7 @@ DECLARATIONS = MatrixDeclarations(
                    "memo_portal.portal_record": "memo_record",
                    "gadgets.detail": "gadget", "gadgets.edit": "gadget", "gadgets.delete": "gadget"},
     params={"gadgets.widget": {"record_id": 999}, "gadgets.sprocket": {"record_id": 999}},
-) + CONTACTS
+) + CONTACTS + TASKS
 
 
 @pytest.fixture
