@@ -170,7 +170,7 @@ def contact_page(user, args, page_size: int) -> ContactPage:
         # A person's company is named only if the user may see it too.
         companies = dict(db.session.execute(access.filter_query(
             select(Contact.id, Contact.name).where(Contact.id.in_(company_ids)), user, "contacts.view",
-            ENTITY)).tuples().all())
+            ENTITY)).all())
     return ContactPage(page=page, filters=filters, tag_names=tag_names, companies=companies, writable=writable)
 
 
