@@ -41,6 +41,8 @@ EVENTS = {
     "impersonation_ended": _l("Login as customer ended"),
     "records_merged": _l("Records merged"),
     "data_exported": _l("Export of all data started"),
+    "records_imported": _l("CSV import started"),
+    "records_import_reverted": _l("CSV import reverted"),
     "data_export_downloaded": _l("Export of all data downloaded"),
     "portal_login_throttled": _l("Portal sign-in blocked after too many failures"),
     "portal_password_changed": _l("Portal password changed"),
