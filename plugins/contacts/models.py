@@ -2,12 +2,14 @@
 overview deal with one kind of row. A person may belong to a company (``company_id``)."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import RecordAccessMixin, TimestampMixin, db
+from core.db import UTCDateTime
 from core.records.models import CustomFieldsMixin
 
 PERSON = "person"
@@ -117,23 +119,33 @@ class ContactImport(TimestampMixin, db.Model):
     # "skip", "update" or "create": what a row matching an existing contact does.
     duplicates: Mapped[str] = mapped_column(String(10), default="skip")
     dry_run: Mapped[bool] = mapped_column(default=False)
-    # uploaded, queued, running, done, failed, reverted
+    # uploaded, queued, running, done, failed, reverting, reverted
     status: Mapped[str] = mapped_column(String(10), default="uploaded")
+    # The language of the user who started it: the error report is written in it.
+    language: Mapped[str] = mapped_column(String(10), default="de")
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    # created_count counts the rows that became contacts; company_count the companies the
+    # import created for persons' company names (not counted in created_count).
     created_count: Mapped[int] = mapped_column(Integer, default=0)
+    company_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
     skipped_count: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A revert keeps the created contacts that were changed since; how many it kept.
+    kept_count: Mapped[int] = mapped_column(Integer, default=0)
     job_run_id: Mapped[int | None] = mapped_column(Integer)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ImportRowError(db.Model):
-    """One reason a row was not imported, for the downloadable error report."""
+    """One reason a row was not imported ("error"), or a note on a row that matched an
+    existing contact ("duplicate"), for the downloadable report."""
 
     __tablename__ = "contacts_import_error"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("contacts_import.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="error")
     row: Mapped[int] = mapped_column(Integer)
     column: Mapped[str] = mapped_column(String(200), default="")
     message: Mapped[str] = mapped_column(String(500))
