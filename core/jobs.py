@@ -122,6 +122,8 @@ def progress(done: int, total: int | None = None, message: str | None = None) ->
 
 @event.listens_for(Session, "after_commit")
 def _push_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # only a savepoint was released: the enclosing transaction is still open
     pending = session.info.pop(_PENDING, [])
     for task, run_id, args, kwargs in pending:
         task(run_id, args, kwargs)
@@ -129,6 +131,8 @@ def _push_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was rolled back; the jobs of the enclosing transaction stand
     session.info.pop(_PENDING, None)
 
 

@@ -147,6 +147,7 @@ class MatrixDeclarations:
 # Arguments for the core's own routes; plugins declare theirs in MatrixDeclarations.params.
 CORE_PARAMS: dict[str, dict[str, Any]] = {
     "workspace.job_status": {"run_id": 1},
+    "records_exports.download": {"run_id": 999},
     "admin.switch_module": {"name": "core"},
     "admin.module_settings": {"module": "core"},
     "admin.outbox_message": {"message_id": 1},

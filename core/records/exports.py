@@ -19,11 +19,12 @@ import os
 import secrets
 import time
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
@@ -164,9 +165,9 @@ def export_all() -> dict:
             model = declared.model
             query = select(model).order_by(*inspect(model).primary_key)
             chunk_sizes: list[int] = []
-            count = chunk_sizes.append
             with archive.open(f"{declared.name}.csv", "w", force_zip64=True) as entry:
-                for text in csv_chunks(declared, query, before_chunk=lambda records: count(len(records))):
+                for text in csv_chunks(declared, query,
+                                       before_chunk=lambda records, sizes=chunk_sizes: sizes.append(len(records))):
                     entry.write(text.encode("utf-8"))
             counts[declared.name] = sum(chunk_sizes)
     os.replace(partial, target)  # never a half-written zip under the final name

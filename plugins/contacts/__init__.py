@@ -87,6 +87,8 @@ def menu_items(user):
     return [MenuItem(_l("Contacts"), "contacts_list.index", icon="person-lines-fill", order=20,
                      permission="contacts.view"),
             MenuItem(_l("Contacts settings"), "contacts.settings_home", icon="sliders", order=850,
+                     permission="contacts.admin", section="admin"),
+            MenuItem(_l("Web forms"), "contacts_webforms.index", icon="ui-radios", order=855,
                      permission="contacts.admin", section="admin")]
 
 

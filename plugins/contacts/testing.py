@@ -13,5 +13,8 @@ MATRIX = MatrixDeclarations(
     record_routes={"contacts.detail": "contact", "contacts.edit": "contact", "contacts.delete": "contact",
                    "contacts.photo": "contact", "contacts.delete_photo": "contact", "contacts.merge": "contact"},
     params={"contacts.admin_list": {"kind": "types"}, "contacts.admin_list_usual": {"kind": "types"},
-            "contacts.admin_list_delete": {"kind": "types", "item_id": 999}},
+            "contacts.admin_list_delete": {"kind": "types", "item_id": 999},
+            "contacts_webforms.edit": {"form_id": 999}, "contacts_webforms.snippet": {"form_id": 999},
+            "contacts_webforms.switch": {"form_id": 999}, "contacts_webforms.delete": {"form_id": 999},
+            "contacts_webforms.public_form": {"key": "not-a-form"}},
 )
