@@ -151,12 +151,21 @@ def contact_query(user, filters: Filters):
     return query
 
 
+def sort_order(args) -> tuple[str, str]:
+    """``(sort key, direction)`` from ``?order=name-asc`` (the form's choice), or from
+    ``?sort=name&dir=asc``; by name, A to Z, unless told otherwise."""
+    sort, _dash, direction = (args.get("order") or "").partition("-")
+    if sort not in SORTS:
+        sort, direction = args.get("sort"), args.get("dir")
+    sort = sort if sort in SORTS else "name"
+    return sort, direction if direction in ("asc", "desc") else FIRST_DIRECTION[sort]
+
+
 def contact_page(user, args, page_size: int) -> ContactPage:
     """The page of the list that the query string ``args`` asks for, and what its rows show:
     the view and the benchmark both build the list with this."""
     filters = read_filters(args)
-    sort = args.get("sort") if args.get("sort") in SORTS else "name"
-    direction = args.get("dir") if args.get("dir") in ("asc", "desc") else FIRST_DIRECTION[sort]
+    sort, direction = sort_order(args)
     page = paginate(contact_query(user, filters), Contact, SORTS, sort, direction, args.get("after"), page_size)
     ids = [contact.id for contact in page.rows]
     company_ids = {contact.company_id for contact in page.rows if contact.company_id}

@@ -84,12 +84,13 @@ def test_pages_follow_the_sort_order_with_every_contact_exactly_once(contacts_ap
     pages = walk(client, "/contacts/")
     assert [len(p) for p in pages] == [4, 4, 3]
     assert sum(pages, []) == by_name  # same names in id order: none twice, none missing
-    assert sum(walk(client, "/contacts/?sort=name&dir=desc"), []) == by_name[::-1]
+    assert sum(walk(client, "/contacts/?order=name-desc"), []) == by_name[::-1]
+    assert sum(walk(client, "/contacts/?order=created-desc"), []) == ids[::-1]
     assert sum(walk(client, "/contacts/?sort=created"), []) == ids[::-1]  # newest first by default
-    assert sum(walk(client, "/contacts/?sort=created&dir=asc"), []) == ids
-    # The sort links keep the filters and start again at the first page.
+    assert sum(walk(client, "/contacts/?order=created-asc&kind=person"), []) == ids
+    # The name header turns the order round, keeps the filters and starts at the first page.
     _ids, _next, html = shown(client, "/contacts/?kind=person&after=%d" % by_name[3])
-    assert 'href="/contacts/?kind=person&amp;sort=created&amp;dir=desc"' in html
+    assert 'href="/contacts/?kind=person&amp;order=name-desc"' in html
     assert "First page" in html
 
 
@@ -358,7 +359,7 @@ def test_a_page_costs_the_same_statements_at_any_depth(contacts_app, client_for)
         engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
-        for query in ("", "?kind=person", "?tag=A&sort=created"):
+        for query in ("", "?kind=person", "?tag=A&order=created-desc"):
             per_page, url = [], "/contacts/" + query
             while url:
                 counts.append(0)
