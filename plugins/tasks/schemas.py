@@ -76,7 +76,7 @@ class TaskSchema(Schema):
                 data[key] = None
         if isinstance(data.get("title"), str):
             data["title"] = data["title"].strip()
-        for key in REQUIRED:
+        for key in (*REQUIRED, "alert"):
             if data.get(key) in ("", None):
                 data.pop(key, None)
         return data

@@ -227,8 +227,8 @@ def delete(record_id: int):
 @bp.post("/bulk/<entity_type>")
 @require("tasks.create")
 def bulk(entity_type: str):
-    """The list page POSTs the selected ``ids``: the first POST shows the form, which posts
-    back here with ``step=save``; then one task per record is created, all or none."""
+    """The list page POSTs the selected ``ids``: that first POST shows the form, which posts
+    back here with the ids and its fields; then one task per record is created, all or none."""
     declared = records.entity_type(entity_type)
     if declared is None or entity_type not in service.task_types():
         abort(404)
@@ -245,7 +245,7 @@ def bulk(entity_type: str):
     shown = db.session.execute(select(declared.model).where(declared.model.id.in_(ids))).scalars().all()
     info = {"entity_type": entity_type, "declared": declared, "ids": ids,
             "titles": sorted(records.title(declared, r) for r in shown)}
-    if request.form.get("step") != "save":
+    if "title" not in request.form:  # from the list page: the form, empty
         return _form_page(_new_values(), {}, bulk=info)
     values = _posted_values()
     values["record"] = ""

@@ -75,3 +75,14 @@ def test_ids_the_user_may_not_see_are_refused(world):
     assert tasks(world) == []
     assert client.post("/tasks/bulk/contact", data={"ids": []}).status_code == 400
     assert client.post("/tasks/bulk/task", data={"ids": ["1"]}).status_code == 404
+
+
+def test_a_preset_on_the_bulk_form_keeps_what_was_typed_and_saves_nothing(world):
+    client = world.client("owner")
+    ids = [str(i) for i in world.contacts]
+    response = client.post("/tasks/bulk/contact", data={"ids": ids, "title": "Call each", "due_date": "",
+                                                          "due_time": "10:00", "preset": "week"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'value="Call each"' in page and 'value="10:00"' in page
+    assert 'name="due_date" value=""' not in page and page.count('name="ids"') == 3
+    assert tasks(world) == []

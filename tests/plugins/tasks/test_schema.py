@@ -63,6 +63,7 @@ def test_the_due_time_is_read_in_the_users_time_zone_and_stored_in_utc(world):
 
 
 def test_defaults_alert_a_day_before_and_link_nothing(world):
+    assert load(world, "owner", alert="")["alert"] == "1d"  # the form's empty choice
     data = load(world, "owner")
     assert data["alert"] == "1d" and data["record_type"] == "" and data["record_id"] is None
     assert data["notify"] is False and data["category_id"] is None
