@@ -133,29 +133,69 @@ def string_test(validators):
 
 
 def phone_rule(region: str = DEFAULT_REGION):
-    """``value -> E.164 or None`` for numbers written the common way in ``region`` (DE):
-    national ("0" + number) or international with the region's own code ("+49 " + number),
-    digit groups split by single spaces, "/" or "-". It gives what ``Phone`` gives: the
-    national prefix is stripped where the rest fits the region's general number pattern
-    (what ``phonenumbers`` checks before it strips), and the length is one of the region's
-    possible lengths (``is_possible_number``). ``None``: ask ``phonenumbers``."""
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    code, prefix = str(metadata.country_code), metadata.national_prefix_for_parsing or ""
-    general = re.compile(metadata.general_desc.national_number_pattern)
-    lengths = frozenset(metadata.general_desc.possible_length)
-    if not prefix.isdigit():
-        return lambda value: None
-    shape = re.compile(r"(?:\+" + code + r" ?|" + prefix + r")([1-9][0-9]*(?:[ /-][0-9]+)*)")
+    """``value -> E.164 or None`` for numbers written the common way, with the answer
+    ``Phone`` gives. Two shapes, digit groups split by single spaces, "/" or "-":
+
+    * national in ``region`` (DE): the national prefix "0", then a digit 1-9;
+    * international: "+", the country code, then a digit 1-9 (any country whose national
+      prefix is plain digits and does not start the number).
+
+    What ``phonenumbers`` does with such a number, read from its own metadata: the country
+    code is the shortest known code the digits start with; a national prefix is stripped
+    where the rest fits the region's general number pattern; the number is possible where
+    its length is one of the region's possible (or local-only) lengths. ``None``: anything
+    else, ``phonenumbers`` decides."""
+    home = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    home_prefix = home.national_prefix_for_parsing or ""
+    if not home_prefix.isdigit():
+        home_prefix = ""
+    home_general = re.compile(home.general_desc.national_number_pattern)
+    national_shape = re.compile(re.escape(home_prefix) + r"[1-9][0-9]*(?:[ /-][0-9]+)*") if home_prefix else None
+    international_shape = re.compile(r"\+[1-9][0-9]*(?:[ /-][0-9]+)*")
     drop = str.maketrans("", "", " /-")
+    regions = {}  # country code -> (possible lengths, national prefix) or None
+
+    def region_of(code: str):
+        if code not in regions:
+            found = None
+            codes = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(code))
+            if codes and codes[0] != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY:
+                metadata = phonenumbers.PhoneMetadata.metadata_for_region(codes[0])
+                prefix = metadata.national_prefix_for_parsing if metadata else None
+                if metadata is not None and (prefix is None or prefix.isdigit()) \
+                        and metadata.general_desc.possible_length and metadata.general_desc.possible_length[0] != -1:
+                    found = (frozenset(metadata.general_desc.possible_length)
+                             | frozenset(metadata.general_desc.possible_length_local_only or ()), prefix or "")
+            regions[code] = found
+        return regions[code]
 
     def normalise(value: str):
-        match = shape.fullmatch(value)
-        if match is None:
+        if value[:1] == "+":
+            if international_shape.fullmatch(value) is None:
+                return None
+            digits = value[1:].translate(drop)
+            for size in (1, 2, 3):
+                if int(digits[:size]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+                    code, number = digits[:size], digits[size:]
+                    break
+            else:
+                return None
+            found = region_of(code)
+            if found is None or not number or number[0] == "0":
+                return None
+            lengths, prefix = found
+            if (prefix and number.startswith(prefix)) or len(number) not in lengths or not 2 <= len(number) <= 17:
+                return None
+            return "+" + code + number
+        if national_shape is None or national_shape.fullmatch(value) is None:
             return None
-        number = match.group(1).translate(drop)
-        if not 5 <= len(number) <= 13 or len(number) not in lengths or general.fullmatch(number) is None:
+        number = value[len(home_prefix):].translate(drop)
+        if home_general.fullmatch(number) is None:
             return None
-        return "+" + code + number
+        found = region_of(str(home.country_code))
+        if found is None or len(number) not in found[0] or not 2 <= len(number) <= 17:
+            return None
+        return "+" + str(home.country_code) + number
 
     return normalise
 

@@ -111,9 +111,10 @@ def test_german_outlook_export_in_windows_1252_with_semicolons(contacts_app, cli
         managers = db.session.execute(select(RecordMember.record_id).where(
             RecordMember.entity_type == "contact", RecordMember.user_id == user.id)).scalars().all()
         assert sorted(managers) == sorted(c.id for c in contacts.values())
-        assert juergen.access_mode == "public_write"
+        from core import records
+        assert juergen.access_mode == records.entity_type("contact").default_access
         # The importing user is not notified of their own import.
-        from core.models import Notification
+        from core.records.models import Notification
         assert db.session.execute(select(func.count(Notification.id))).scalar_one() == 0
         entry = db.session.execute(select(AuditEntry).where(AuditEntry.event == "records_imported")).scalar_one()
         assert entry.subject == "kontakte.csv"
