@@ -16,5 +16,7 @@ MATRIX = MatrixDeclarations(
             "contacts.admin_list_delete": {"kind": "types", "item_id": 999},
             "contacts_webforms.edit": {"form_id": 999}, "contacts_webforms.snippet": {"form_id": 999},
             "contacts_webforms.switch": {"form_id": 999}, "contacts_webforms.delete": {"form_id": 999},
-            "contacts_webforms.public_form": {"key": "not-a-form"}},
+            "contacts_webforms.public_form": {"key": "not-a-form"},
+            **{f"contacts_import.{name}": {"import_id": 999}
+               for name in ("mapping", "show", "report", "resume", "revert")}},
 )
