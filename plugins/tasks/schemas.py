@@ -36,8 +36,10 @@ def local_zone(user) -> ZoneInfo:
 
 class TaskSchema(Schema):
     """A task as its form sends it: the due date and time are in ``user``'s time zone and
-    load as ``due_at`` in UTC. ``user`` is who saves it: the linked record must be one they
-    may see, and ``record_types`` the entity types tasks may be linked to (``None``: any)."""
+    load as ``due_at`` in UTC. ``user`` is who saves it: a linked record must be one they
+    may see, of an entity type that has tasks (``task_entity_types``), unless it is the
+    ``kept_link`` ``(record_type, record_id)`` the task had already (a task given to someone
+    who may not see its contact stays theirs to change)."""
 
     class Meta:
         unknown = EXCLUDE
@@ -62,9 +64,14 @@ class TaskSchema(Schema):
     description = fields.String(load_default="", validate=length(maximum=10000),
                                 metadata={"label": _l("Description"), "widget": "textarea"})
 
-    def __init__(self, *args, user=None, record_types=None, **kwargs):
+    # Shown by the timeline for changes of the stored columns.
+    due_at = fields.AwareDateTime(dump_only=True, metadata={"label": _l("Due")})
+    status = fields.String(dump_only=True, metadata={"label": _l("Status")})
+    closed_at = fields.AwareDateTime(dump_only=True, metadata={"label": _l("Closed")})
+
+    def __init__(self, *args, user=None, kept_link=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user, self.record_types = user, record_types
+        self.user, self.kept_link = user, kept_link
 
     @pre_load
     def empty_is_none(self, data, **kwargs):
@@ -100,10 +107,12 @@ class TaskSchema(Schema):
             return None
         if not record_type or record_id is None:
             return CHOOSE
+        if self.kept_link == (record_type, record_id):
+            return None
         from core.records import entity_type
+        from plugins.tasks.service import task_types
 
-        declared = entity_type(record_type)
-        if declared is None or (self.record_types is not None and record_type not in self.record_types):
+        if entity_type(record_type) is None or record_type not in task_types():
             return CHOOSE
         if self.user is None or not visible_ids(self.user, record_type, [record_id]):
             return _l("The linked record does not exist or you may not see it.")

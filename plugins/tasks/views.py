@@ -56,12 +56,13 @@ def _new_values(record: str = "") -> dict:
             "responsible_id": current_user.id, "notify": True, "description": "", "record": record}
 
 
-def _load(values: dict, record_types) -> dict:
+def _load(values: dict, task: Task | None) -> dict:
     """Validate the form with ``TaskSchema`` (raises ``ValidationError``)."""
     record_type, record_id = _split_record(values.get("record", ""))
     data = {name: values[name] for name in FORM_FIELDS}
     data.update(record_type=record_type, record_id=record_id)
-    return TaskSchema(user=current_user, record_types=record_types).load(data)
+    kept = (task.record_type, task.record_id) if task is not None and task.record_type else None
+    return TaskSchema(user=current_user, kept_link=kept).load(data)
 
 
 def _record_choices(values: dict) -> list[tuple[str, str]]:
@@ -102,7 +103,7 @@ def _form_page(values: dict, errors: dict, *, task: Task | None = None, bulk: di
             "record_query", ""), next=_next_path(""), presets=service.PRESETS), status
 
 
-def _handle_form(values: dict, record_types=None):
+def _handle_form(values: dict, task: Task | None = None):
     """What a POST of the form asks: a preset date or a record search (the form again,
     nothing saved), or saving. ``(data, None)`` when valid to save, else ``(None, errors)``
     with ``errors`` None for "show the form again"."""
@@ -115,7 +116,7 @@ def _handle_form(values: dict, record_types=None):
     if request.form.get("find"):
         return None, None
     try:
-        return _load(values, record_types), None
+        return _load(values, task), None
     except ValidationError as exc:
         return None, exc.messages
 
@@ -182,7 +183,7 @@ def edit(record_id: int):
     if request.method == "GET":
         return _form_page(_task_values(task), {}, task=task)
     values = _posted_values()
-    data, errors = _handle_form(values)
+    data, errors = _handle_form(values, task)
     if data is None:
         return _form_page(values, errors or {}, task=task, status=400 if errors else 200)
     service.save(task, data, current_user)
@@ -235,8 +236,7 @@ def bulk(entity_type: str):
     ids = list(dict.fromkeys(int(i) for i in request.form.getlist("ids") if i.strip().isdigit()))
     visible = service.visible_ids(current_user, entity_type, ids)
     hidden = [i for i in ids if i not in visible]
-    back = _next_path(url_for(declared.detail_endpoint, record_id=ids[0]) if ids and declared.detail_endpoint
-                      else url_for("tasks.index"))
+    back = _next_path(url_for("tasks.index"))
     if not ids or hidden:
         message = (_("Select at least one record.") if not ids else
                    _("%(count)d of the selected records do not exist or you may not see them. No task was "

@@ -156,6 +156,9 @@ def test_edit_changes_the_task(world):
     with world.app.app_context():
         task = db.session.get(Task, task_id)
         assert (task.title, task.alert) == ("Final", "2h")
+    timeline = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    timeline = timeline[timeline.index('id="record-part-timeline"'):]
+    assert "Draft" in timeline and "Final" in timeline  # the change, with old and new value
 
 
 def test_delete_asks_first_then_deletes(world):
@@ -240,3 +243,21 @@ def test_a_switched_off_module_answers_404(world):
     client = world.client("owner")
     assert client.get("/tasks/").status_code == 404
     assert 'id="record-tab-tasks"' not in client.get(f"/contacts/{world.contacts[0]}").get_data(as_text=True)
+
+
+def test_a_task_on_a_record_the_user_may_not_see_stays_theirs_to_change(world):
+    task_id = add_task(world, "Secret visit", utcnow() + timedelta(days=1), who="user", record_type="contact",
+                       record_id=world.private_contact)
+    client = world.client("user")
+    page = client.get(f"/tasks/{task_id}/edit").get_data(as_text=True)
+    assert "Paula Privat" not in page and "A record that is not available" in page
+    response = client.post(f"/tasks/{task_id}/edit", data=form(world, title="Visit, moved", responsible_id=str(
+        world.users["user"]), record=f"contact:{world.private_contact}"))
+    assert response.status_code == 302
+    with world.app.app_context():
+        task = db.session.get(Task, task_id)
+        assert (task.title, task.record_id) == ("Visit, moved", world.private_contact)
+    # Linking another task to that contact is still refused.
+    refused = client.post("/tasks/new", data=form(world, record=f"contact:{world.private_contact}"))
+    assert refused.status_code == 400
+    assert "The linked record does not exist or you may not see it." in refused.get_data(as_text=True)
