@@ -29,7 +29,7 @@ def register_entity_types():
 
     return [EntityType(
         name="task", label=_l("Task"), label_plural=_l("Tasks"), model=Task, schema=TaskSchema,
-        list_columns=("title", "due_at", "status"), timeline=True, notes=True,
+        list_columns=("title", "due_at", "status"), search_fields=("title",), timeline=True, notes=True,
         view_permission="tasks.view", edit_permission="tasks.edit", admin_permission="tasks.admin",
         detail_endpoint="tasks.detail", title_attribute="title")]
 
@@ -95,6 +95,13 @@ def bulk_actions(user, entity_type):
         return None
     return [ActionLink(_l("Create task for each"), url_for("tasks.bulk", entity_type=entity_type),
                        icon="check2-square", order=50)]
+
+
+@hookimpl
+def search(user, query, limit):
+    from core.records import search as search_service
+
+    return search_service.search_entity("task", user, query, limit)
 
 
 @hookimpl

@@ -261,3 +261,12 @@ def test_a_task_on_a_record_the_user_may_not_see_stays_theirs_to_change(world):
     refused = client.post("/tasks/new", data=form(world, record=f"contact:{world.private_contact}"))
     assert refused.status_code == 400
     assert "The linked record does not exist or you may not see it." in refused.get_data(as_text=True)
+
+
+def test_the_global_search_finds_tasks_for_who_may_see_them(world):
+    task_id = add_task(world, "Quarterly tax return", utcnow() + timedelta(days=3))
+    page = world.client("user").get("/search?q=tax return").get_data(as_text=True)
+    assert "Quarterly tax return" in page and f'href="/tasks/{task_id}"' in page
+    with world.app.app_context():
+        modules.set_enabled("tasks", False)
+    assert "Quarterly tax return" not in world.client("user").get("/search?q=tax return").get_data(as_text=True)
