@@ -53,7 +53,7 @@ STANDARD_FIELDS = {
     "street": (_l("Street"), "text"),
     "postcode": (_l("Postcode"), "text"),
     "city": (_l("City"), "text"),
-    "message": (_l("Message"), "textarea"),
+    "message": (_l("Your message"), "textarea"),
 }
 # Where a form field goes in ContactSchema, and back (for its error messages).
 SCHEMA_KEYS = {"first_name": "first_name", "last_name": "last_name", "company": "name",
@@ -213,7 +213,8 @@ def snippet(form_id: int):
     action = absolute_url(form)
     code = render_template("contacts/webforms/_snippet.html", form=form, action=action,
                            fields=public_fields(form, {}, {}), honeypot=HONEYPOT)
-    return render_template("contacts/webforms/snippet.html", form=form, action=action, code=code.strip())
+    code = "\n".join(line.rstrip() for line in code.splitlines() if line.strip())  # no template blank lines
+    return render_template("contacts/webforms/snippet.html", form=form, action=action, code=code)
 
 
 @bp.post("/contacts/webforms/<int:form_id>/active")
