@@ -6,7 +6,8 @@ import os
 
 from flask_babel import lazy_gettext as _l
 
-from core import ActionLink, EntityType, MenuItem, MigrationSource, Module, Permission, Tab, has_permission, hookimpl
+from core import (ActionLink, DemoData, EntityType, MenuItem, MigrationSource, Module, Permission, Tab, has_permission,
+                  hookimpl)
 
 
 @hookimpl
@@ -56,6 +57,13 @@ def register_blueprints():
 @hookimpl
 def register_migrations():
     return [MigrationSource(branch="tasks", path=os.path.join(os.path.dirname(__file__), "migrations", "versions"))]
+
+
+@hookimpl
+def register_demo_data():
+    from plugins.tasks import demo
+
+    return [DemoData(name="tasks", load=demo.load, order=30)]
 
 
 @hookimpl
