@@ -139,7 +139,7 @@ def _key(header: str) -> str:
 # English export headers, Google Contacts' export headers (old and new).
 SUGGESTIONS = {
     **dict.fromkeys(["vorname", "first name", "firstname", "given name", "forename"], FIRST_NAME),
-    **dict.fromkeys(["nachname", "name", "last name", "lastname", "family name", "surname", "familienname"],
+    **dict.fromkeys(["nachname", "last name", "lastname", "family name", "surname", "familienname"],
                     LAST_NAME),
     **dict.fromkeys(["firma", "unternehmen", "firmenname", "company", "company name", "organization",
                      "organisation", "organization 1 name", "organization name"], COMPANY_NAME),

@@ -120,3 +120,314 @@ def test_german_outlook_export_in_windows_1252_with_semicolons(contacts_app, cli
         assert entry.subject == "kontakte.csv"
     page = client.get(f"/contacts/import/{import_id}").get_data(as_text=True)
     assert 'id="count-created">3<' in page
+
+
+GOOGLE = (
+    "Name,Given Name,Additional Name,Family Name,Nickname,Birthday,Notes,Group Membership,E-mail 1 - Type,"
+    "E-mail 1 - Value,E-mail 2 - Type,E-mail 2 - Value,Phone 1 - Type,Phone 1 - Value,Phone 2 - Type,Phone 2 - Value,"
+    "Address 1 - Type,Address 1 - Street,Address 1 - City,Address 1 - Postal Code,Address 1 - Country,"
+    "Organization 1 - Type,Organization 1 - Name,Organization 1 - Title,Website 1 - Type,Website 1 - Value\n"
+    "Emily Smith,Emily,,Smith,,,Met at the fair,* myContacts,* Work,emily@smith-trading.co.uk,Home,emily@example.org,"
+    "Work,+44 20 7946 0958,Mobile,+49 170 1234567,Work,1 High Street,London,SW1A 1AA,United Kingdom,,"
+    "Smith Trading Ltd,CEO,Homepage,https://smith-trading.co.uk\n"
+    "Günther Groß,Günther,,Groß,,,,* myContacts,* Work,guenther@gross.de,,,Work,089 123456,,,Work,"
+    "\"Marienplatz 1\",München,80331,Germany,,,,,\n"
+)
+
+
+def test_google_contacts_export(contacts_app, client_for):
+    client = client_for("user")
+    import_id, form = run_import(client, b"\xef\xbb\xbf" + GOOGLE.encode("utf-8"), name="contacts.csv")
+    header = GOOGLE.split("\n")[0].split(",")
+    chosen = {header[int(name[7:])]: target for name, target in form.items() if target}
+    assert chosen == {
+        "Given Name": "first_name", "Family Name": "last_name", "Notes": "description",
+        "E-mail 1 - Value": "email:work", "E-mail 2 - Value": "email:home", "Phone 1 - Value": "phone:work",
+        "Phone 2 - Value": "phone:mobile", "Address 1 - Street": "billing_street", "Address 1 - City": "billing_city",
+        "Address 1 - Postal Code": "billing_postcode", "Address 1 - Country": "billing_country",
+        "Organization 1 - Name": "company", "Website 1 - Value": "website"}
+    record = _record(contacts_app, import_id)
+    assert (record.encoding, record.delimiter, record.created_count, record.error_count) == ("utf-8-sig", ",", 2, 0)
+    contacts = _contacts(contacts_app)
+    emily = contacts["Emily Smith"]
+    assert emily.billing_country == "GB" and emily.billing_postcode == "SW1A 1AA"
+    assert [p["value"] for p in emily.phones] == ["+442079460958", "+491701234567"]
+    assert emily.company_id == contacts["Smith Trading Ltd"].id
+    assert contacts["Günther Groß"].billing_country == "DE"
+    assert contacts["Günther Groß"].phone == "+4989123456"
+
+
+ENGLISH_OUTLOOK = (
+    "Title,First Name,Middle Name,Last Name,Suffix,Company,Department,Job Title,Business Street,Business City,"
+    "Business State,Business Postal Code,Business Country/Region,Business Fax,Business Phone,Mobile Phone,"
+    "E-mail Address,E-mail 2 Address,Web Page,Notes,Categories\r\n"
+    "Mr.,James,,Taylor,,Taylor Logistics Inc.,,,5 Station Road,Leeds,,LS1 4DY,United Kingdom,,+44 113 496 0000,,"
+    "james@taylor-logistics.com,,,VIP customer,\"VIP, Partner\"\r\n"
+)
+
+
+def test_english_outlook_export(contacts_app, client_for):
+    client = client_for("user")
+    import_id, form = run_import(client, ENGLISH_OUTLOOK.encode("utf-8"))
+    targets = set(form.values()) - {""}
+    assert {"first_name", "last_name", "company", "billing_street", "billing_city", "billing_postcode",
+            "billing_country", "phone:fax", "phone:work", "phone:mobile", "email:work", "email:home", "website",
+            "description", "tags"} <= targets
+    contacts = _contacts(contacts_app)
+    james = contacts["James Taylor"]
+    assert james.email == "james@taylor-logistics.com" and james.billing_country == "GB"
+    with contacts_app.app_context():
+        assert sorted(t.name for t in tag_service.tags_of("contact", james.id)) == ["Partner", "VIP"]
+    assert _record(contacts_app, import_id).created_count == 1
+
+
+def _report(client, import_id) -> list[list[str]]:
+    response = client.get(f"/contacts/import/{import_id}/report.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+
+
+def test_ten_thousand_bad_rows_among_good_ones(contacts_app, client_for, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH", 2500)
+    lines = ["Vorname;Nachname;E-Mail;Telefon;PLZ;Land"]
+    bad, good = {}, set()
+    for number in range(2, 12002):  # the header is row 1
+        if number % 6 == 0:
+            good.add(f"Gut{number} Mensch")
+            lines.append(f"Gut{number};Mensch;gut{number}@example.de;0221 {100000 + number};50667;DE")
+            continue
+        kind = number % 5
+        if kind == 0:
+            lines.append(f"Falsch{number};Mensch;keine-adresse-{number};;;DE")
+            bad[number] = ("E-Mail", "Enter an email address.")
+        elif kind == 1:
+            lines.append(f"Falsch{number};;f{number}@example.de;;;DE")
+            bad[number] = ("Nachname", "Enter a value.")
+        elif kind == 2:
+            lines.append(f"Falsch{number};Mensch;f{number}@example.de;unbekannt;;DE")
+            bad[number] = ("Telefon", "Enter a phone number, e.g. +49 221 1234567.")
+        elif kind == 3:
+            lines.append(f"Falsch{number};Mensch;f{number}@example.de;;{'1' * 25};DE")
+            bad[number] = ("PLZ", "Enter at most 20 characters.")
+        else:
+            lines.append(f"Falsch{number};Mensch;f{number}@example.de;;;Atlantis")
+            bad[number] = ("Land", "Enter a two-letter country code, e.g. DE.")
+    assert len(bad) == 10000
+    client = client_for("user")
+    import_id, _form = run_import(client, "\n".join(lines).encode("utf-8"))
+    record = _record(contacts_app, import_id)
+    assert (record.rows_done, record.created_count, record.error_count) == (12000, len(good), 10000)
+    assert set(_contacts(contacts_app)) == good
+    report = _report(client, import_id)
+    assert report[0] == ["Row", "Column", "Kind", "Reason"]
+    reported = {int(row): (column, reason) for row, column, kind, reason in report[1:]}
+    assert reported == bad
+    page = client.get(f"/contacts/import/{import_id}").get_data(as_text=True)
+    assert "Download the report (10000 entries) as CSV" in page
+
+
+def test_errors_in_german_for_a_german_user(contacts_app, client_for):
+    client = client_for("user", "de")
+    content = "Vorname;Nachname;E-Mail\nAnna;;anna@example.de\nBernd;Bauer;kaputt\n".encode("utf-8")
+    import_id, _form = run_import(client, content)
+    report = _report(client, import_id)
+    assert [(row[0], row[1], row[3]) for row in report[1:]] == [("2", "Nachname", "Geben Sie einen Wert ein."),
+                                                               ("3", "E-Mail", "Geben Sie eine E-Mail-Adresse ein.")]
+
+
+def test_a_resumed_import_continues_after_the_last_saved_batch(contacts_app, client_for, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH", 40)
+    lines = ["First name,Last name,Email,Company"]
+    for number in range(200):
+        lines.append(f"Person{number},Test,p{number}@example.com,Firma {number % 7}")
+    real_commit = imports.write_batch_commit
+    commits = []
+
+    def crash_on_the_third_batch():
+        commits.append(1)
+        if len(commits) == 3:
+            raise RuntimeError("the server died")
+        real_commit()
+
+    monkeypatch.setattr(imports, "write_batch_commit", crash_on_the_third_batch)
+    client = client_for("user")
+    import_id, _form = run_import(client, "\n".join(lines).encode("utf-8"))
+    record = _record(contacts_app, import_id)
+    assert (record.status, record.rows_done, record.created_count) == ("failed", 80, 80)
+    assert len([c for c in _contacts(contacts_app).values() if c.kind == "person"]) == 80
+    page = client.get(f"/contacts/import/{import_id}").get_data(as_text=True)
+    assert "The import was interrupted after row 81." in page and 'id="resume-import"' in page
+
+    response = client.post(f"/contacts/import/{import_id}/resume")
+    assert response.status_code == 302
+    record = _record(contacts_app, import_id)
+    assert (record.status, record.rows_done, record.created_count, record.company_count) == ("done", 200, 200, 7)
+    with contacts_app.app_context():
+        persons = db.session.execute(select(Contact.email).where(Contact.kind == "person")).scalars().all()
+        companies = db.session.execute(select(Contact.name).where(Contact.kind == "company")).scalars().all()
+    assert sorted(persons) == sorted(f"p{number}@example.com" for number in range(200))
+    assert sorted(companies) == sorted(f"Firma {number}" for number in range(7))
+
+
+@pytest.mark.parametrize("policy", ["skip", "update", "create"])
+def test_duplicates_skip_update_or_create(contacts_app, client_for, policy):
+    client = client_for("user")
+    first = "Vorname,Nachname,E-Mail,Telefon,Ort,Tags\nAnna,Alt,anna@example.de,,Bonn,Alt\nOtto,Ohne,,,,\n"
+    run_import(client, first.encode("utf-8"))
+    again = ("Vorname,Nachname,E-Mail,Telefon,Ort,Tags\n"
+             "Anna,Alt,ANNA@example.de,0221 123456,Köln,Neu\n"     # same email
+             "Otto,Ohne,otto@example.de,,,\n"                      # same name, the contact has no email
+             "Neue,Person,neu@example.de,,,\n"
+             "Neue,Person,neu@example.de,,,\n")                    # repeats the row before
+    import_id, _form = run_import(client, again.encode("utf-8"), duplicates=policy)
+    record = _record(contacts_app, import_id)
+    report = _report(client, import_id)
+    with contacts_app.app_context():
+        annas = db.session.execute(select(Contact).where(Contact.email == "anna@example.de")).scalars().all()
+        ottos = db.session.execute(select(Contact).where(Contact.name == "Otto Ohne")).scalars().all()
+        new = db.session.execute(select(func.count(Contact.id)).where(Contact.email == "neu@example.de")).scalar()
+        anna_tags = sorted(t.name for t in tag_service.tags_of("contact", annas[0].id))
+    kinds = [row[2] for row in report[1:]]
+    if policy == "skip":
+        assert (record.created_count, record.updated_count, record.skipped_count) == (1, 0, 3)
+        assert len(annas) == 1 and annas[0].billing_city == "Bonn" and anna_tags == ["Alt"]
+        assert len(ottos) == 1 and new == 1
+        assert [row[0] for row in report[1:]] == ["2", "3", "5"] and set(kinds) == {"Duplicate"}
+        assert "It was skipped." in report[1][3] and "The row repeats row 4." in report[3][3]
+    elif policy == "update":
+        assert (record.created_count, record.updated_count, record.skipped_count) == (1, 2, 1)
+        assert len(annas) == 1 and annas[0].billing_city == "Köln" and annas[0].phone == "+49221123456"
+        assert anna_tags == ["Alt", "Neu"]
+        assert len(ottos) == 1 and ottos[0].email == "otto@example.de" and new == 1
+    else:
+        assert (record.created_count, record.updated_count, record.skipped_count) == (4, 0, 0)
+        assert len(annas) == 2 and len(ottos) == 2 and new == 2
+        assert "A new contact was created anyway." in report[1][3]
+
+
+def test_a_dry_run_writes_no_contact_and_can_then_run_for_real(contacts_app, client_for):
+    client = client_for("user")
+    content = "Vorname;Nachname;Firma;E-Mail\nAnna;Alt;Firma A;anna@example.de\nBernd;;;kaputt\n".encode("utf-8")
+    import_id, form = run_import(client, content, dry_run=True)
+    record = _record(contacts_app, import_id)
+    assert (record.status, record.dry_run, record.created_count, record.company_count, record.error_count) == \
+        ("done", True, 1, 1, 1)
+    assert _contacts(contacts_app) == {}
+    with contacts_app.app_context():
+        assert db.session.execute(select(func.count(RecordMember.id))).scalar() == 0
+    page = client.get(f"/contacts/import/{import_id}").get_data(as_text=True)
+    assert "Dry run: nothing was saved." in page and 'id="run-for-real"' in page
+    assert [row[:2] for row in _report(client, import_id)[1:]] == [["3", "E-Mail"], ["3", "Nachname"]]
+    client.post(f"/contacts/import/{import_id}/mapping", data={**form, "duplicates": "skip"})
+    record = _record(contacts_app, import_id)
+    assert (record.status, record.dry_run, record.created_count, record.error_count) == ("done", False, 1, 1)
+    assert set(_contacts(contacts_app)) == {"Anna Alt", "Firma A"}
+
+
+def test_custom_fields_and_tags_are_imported(contacts_app, client_for):
+    with contacts_app.app_context():
+        db.session.add_all([
+            FieldDefinition(entity_type="contact", key="kundennummer", label="Kundennummer", type="text", position=1),
+            FieldDefinition(entity_type="contact", key="umsatz", label="Umsatz", type="decimal", position=2),
+            FieldDefinition(entity_type="contact", key="branche", label="Branche", type="choice",
+                            choices=["Handel", "Handwerk"], position=3, default="Handel"),
+        ])
+        db.session.commit()
+    client = client_for("user")
+    content = ("Vorname;Nachname;Kundennummer;Umsatz;Schlagwörter\n"
+               "Anna;Alt;K-1;1234,50;Kunde, Messe\n"
+               "Bernd;Bauer;;viel;\n"
+               "Carla;Christ;K-3;;" + "x" * 101 + "\n").encode("utf-8")
+    import_id, form = run_import(client, content)
+    assert list(form.values()) == ["first_name", "last_name", "cf_kundennummer", "cf_umsatz", "tags"]
+    contacts = _contacts(contacts_app)
+    assert set(contacts) == {"Anna Alt"}
+    assert contacts["Anna Alt"].custom == {"kundennummer": "K-1", "umsatz": "1234.50", "branche": "Handel"}
+    with contacts_app.app_context():
+        assert sorted(t.name for t in tag_service.tags_of("contact", contacts["Anna Alt"].id)) == ["Kunde", "Messe"]
+    report = _report(client, import_id)
+    assert report[1:] == [["3", "Umsatz", "Error", "Enter a number."],
+                          ["4", "Schlagwörter", "Error", "Enter between 1 and 100 characters."]]
+
+
+def test_revert_deletes_what_the_import_created_and_restores_what_it_updated(contacts_app, client_for):
+    client = client_for("user")
+    run_import(client, "Vorname,Nachname,E-Mail,Ort\nAnna,Alt,anna@example.de,Bonn\n".encode("utf-8"))
+    content = ("Vorname,Nachname,E-Mail,Ort,Firma,Tags\n"
+               "Anna,Alt,anna@example.de,Köln,,Neu\n"
+               "Bernd,Bauer,bernd@example.de,,Bauer AG,\n"
+               "Carla,Christ,carla@example.de,,,\n").encode("utf-8")
+    import_id, _form = run_import(client, content, duplicates="update")
+    contacts = _contacts(contacts_app)
+    assert contacts["Anna Alt"].billing_city == "Köln" and "Bauer AG" in contacts
+    # Somebody edits Carla after the import: the revert keeps her.
+    client.post(f"/contacts/{contacts['Carla Christ'].id}/edit", data={
+        "kind": "person", "first_name": "Carla", "last_name": "Christ-Neu", "access_mode": "private",
+        "emails-0-kind": "work", "emails-0-value": "carla@example.de"})
+    response = client.post(f"/contacts/import/{import_id}/revert")
+    assert response.status_code == 302
+    record = _record(contacts_app, import_id)
+    assert (record.status, record.kept_count) == ("reverted", 1)
+    contacts = _contacts(contacts_app)
+    assert set(contacts) == {"Anna Alt", "Carla Christ-Neu"}
+    assert contacts["Anna Alt"].billing_city == "Bonn"
+    with contacts_app.app_context():
+        assert [t.name for t in tag_service.tags_of("contact", contacts["Anna Alt"].id)] == []
+        assert db.session.execute(select(AuditEntry).where(AuditEntry.event == "records_import_reverted")).scalar()
+    page = client.get(f"/contacts/import/{import_id}").get_data(as_text=True)
+    assert "1 created contacts were kept" in page
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "The file is empty."),
+    (b"   \r\n", "The file is empty."),
+    (b"PK\x03\x04\x00\x00binary\x00\x00", "binary data"),
+    (b"Vorname;Nachname\n", "The file holds no records below its header row."),
+    ("Vorname;Nachname\nJürgen;Müller\n".encode("utf-16"), None),
+])
+def test_bad_files_are_refused_with_a_reason(contacts_app, client_for, content, message):
+    client = client_for("user")
+    response = _upload(client, content)
+    if message is None:  # UTF-16 (Excel's "Unicode text") is read too
+        assert response.status_code == 302
+        assert _record(contacts_app, _import_id(response)).encoding == "utf-16"
+        return
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    with contacts_app.app_context():
+        assert db.session.execute(select(func.count(ContactImport.id))).scalar() == 0
+
+
+def test_a_file_over_the_limit_is_refused(contacts_app, client_for, monkeypatch):
+    monkeypatch.setattr(imports, "MAX_BYTES", 100)
+    response = _upload(client_for("user"), b"Vorname;Nachname\n" + b"Anna;Alt\n" * 20)
+    assert response.status_code == 400
+    assert "The file is larger than the limit" in response.get_data(as_text=True)
+
+
+def test_the_mapping_needs_names_and_one_column_per_field(contacts_app, client_for):
+    client = client_for("user")
+    import_id = _import_id(_upload(client, b"Vorname;Nachname;Ort\nAnna;Alt;Bonn\n"))
+    page = client.get(f"/contacts/import/{import_id}/mapping").get_data(as_text=True)
+    assert "Anna" in page and "Bonn" in page  # the preview
+    response = client.post(f"/contacts/import/{import_id}/mapping",
+                           data={"column_0": "", "column_1": "", "column_2": "billing_city", "duplicates": "skip"})
+    assert response.status_code == 400
+    assert "Choose the columns with the names" in response.get_data(as_text=True)
+    response = client.post(f"/contacts/import/{import_id}/mapping", data={
+        "column_0": "first_name", "column_1": "first_name", "column_2": "nonsense", "duplicates": "skip"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "is chosen for two columns" in text
+    assert "choose one of the offered fields" in text
+    assert _record(contacts_app, import_id).status == "uploaded"
+
+
+def test_imports_are_listed_for_their_user_only(contacts_app, client_for):
+    user, other = client_for("user"), client_for("other")
+    import_id, _form = run_import(user, b"Vorname;Nachname\nAnna;Alt\n", name="meine.csv")
+    assert "meine.csv" in user.get("/contacts/import/").get_data(as_text=True)
+    assert "meine.csv" not in other.get("/contacts/import/").get_data(as_text=True)
+    assert other.get(f"/contacts/import/{import_id}").status_code == 404
+    assert other.get(f"/contacts/import/{import_id}/report.csv").status_code == 404
+    assert other.post(f"/contacts/import/{import_id}/revert").status_code == 404
+    assert "meine.csv" in client_for("owner").get("/contacts/import/").get_data(as_text=True)
