@@ -45,7 +45,8 @@ def test_broken_plugin_is_failed_and_the_app_still_works(make_app, plugin, name,
         owner = create_user()
         kontor.refresh()
         endpoints = {item.endpoint.split(".")[0] for item in kontor.hook("menu_items", user=owner)}
-        assert endpoints == {"workspace", "admin", "people", "portal_admin", "records_timeline", "memo", "contacts_list", "tasks"}
+        assert endpoints == {"workspace", "admin", "people", "portal_admin", "records_timeline", "records_exports",
+                             "memo", "contacts_list", "contacts", "contacts_webforms", "tasks"}
 
 
 def test_failed_plugin_is_shown_on_the_modules_page(make_app):
