@@ -170,7 +170,7 @@ class WebForm(TimestampMixin, db.Model):
     # The unguessable part of the public URL.
     key: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    # [{"field": schema field, "cf_<key>" or "email"/"phone"/"message", "label": ..., "required": bool}]
+    # The inputs in order: [{"field": a name of webforms.STANDARD_FIELDS or "cf_<key>", "required": bool}]
     fields: Mapped[list] = mapped_column(JSON, default=list)
     consent_text: Mapped[str] = mapped_column(Text, default="")
     thank_you: Mapped[str] = mapped_column(Text, default="")

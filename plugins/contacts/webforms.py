@@ -114,7 +114,9 @@ class WebFormSchema(Schema):
                                   "name.")]
         elif not {"email", "phone"} & chosen:
             errors["fields"] = [_("Ask for the email address or the phone number, so you can answer.")]
-        if data.get("manager_ids"):
+        if not data.get("manager_ids"):
+            errors["manager_ids"] = [_("Choose at least one manager, so somebody sees the new contacts.")]
+        else:
             wanted = set(data["manager_ids"])
             active = set(db.session.execute(select(User.id).where(User.id.in_(wanted), User.active)).scalars())
             if wanted - active:

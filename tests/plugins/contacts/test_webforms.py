@@ -102,6 +102,7 @@ def test_the_builder_saves_the_form(app, form):
      "Enter a web address starting with http:// or https://."),
     ({"tags": "x" * 101}, "tags", "Enter between 1 and 100 characters."),
     ({"managers": ["99999"]}, "manager_ids", "Choose managers among the active users."),
+    ({}, "manager_ids", "Choose at least one manager, so somebody sees the new contacts."),
 ])
 def test_the_builder_refuses_what_is_wrong(app, change, field, message):
     data = {key: value for key, value in {**BUILDER, **change}.items() if value is not None}
