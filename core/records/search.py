@@ -112,12 +112,24 @@ def _like_pattern(query: str, prefix_only: bool = False) -> str:
     return f"{escaped}%" if prefix_only else f"%{escaped}%"
 
 
-def condition(entity_type: str, query: str):
+# A list's quick search on SQLite: past this many FTS matches a term is common enough that
+# walking the list in its own order (an index) and testing each row finds a page sooner than
+# fetching and sorting every match. About sqrt(page size x 1,000,000 rows): either way a page
+# of a list of a million rows visits at most a few thousand rows.
+COMMON_MATCHES = 5000
+
+
+def condition(entity_type: str, query: str, ordered_list: bool = False):
     """The SQL condition "the record's ``search_fields`` contain ``query``" for a list query
     of ``entity_type``'s model (a list's quick search), or ``None`` for an empty query or a
     type without search fields. The same test ``matching`` makes, served by the same index:
     on SQLite the FTS table (queries of three characters or more), on PostgreSQL the trigram
-    index. Record access is not part of it: the caller's query goes through ``filter_query``."""
+    index. Record access is not part of it: the caller's query goes through ``filter_query``.
+
+    ``ordered_list``: the caller shows a page of rows in an order an index gives (a keyset
+    paginated list). On SQLite a term with ``COMMON_MATCHES`` or more matches (one cheap
+    query finds out) is then tested row by row with ``LIKE`` as the list walks its order,
+    instead of sorting all its matches. (PostgreSQL's planner makes that choice itself.)"""
     from core.records import entity_type as find_type
 
     declared = find_type(entity_type)
@@ -130,11 +142,14 @@ def condition(entity_type: str, query: str):
     if sqlite and len(query) >= 3 and _has_fts(table):
         fts = fts_table(table)
         phrase = '"' + query.replace('"', '""') + '"'  # the whole query as one phrase: a substring
-        return model.id.in_(
-            select(literal_column("rowid")).select_from(text(f'"{fts}"'))
-            .where(text(f'"{fts}" MATCH :search_phrase').bindparams(search_phrase=phrase)))
-    # PostgreSQL: ILIKE is what the trigram index serves. SQLite without FTS (or a query too
-    # short for trigrams): LIKE, case-insensitive for ASCII only.
+        matches = (select(literal_column("rowid")).select_from(text(f'"{fts}"'))
+                   .where(text(f'"{fts}" MATCH :search_phrase').bindparams(search_phrase=phrase)))
+        if not ordered_list or db.session.execute(select(func.count()).select_from(
+                matches.limit(COMMON_MATCHES).subquery())).scalar() < COMMON_MATCHES:
+            return model.id.in_(matches)
+    # PostgreSQL: ILIKE is what the trigram index serves. SQLite without FTS, a query too
+    # short for trigrams or a common term in an ordered list: LIKE, case-insensitive for
+    # ASCII only.
     return _searched(declared).ilike(_like_pattern(query), escape=_escape(sqlite))
 
 

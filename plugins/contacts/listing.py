@@ -103,7 +103,7 @@ def read_filters(args) -> Filters:
     choose = _("Choose one of the offered values.")
 
     if values["q"]:
-        found = search.condition(ENTITY, values["q"])
+        found = search.condition(ENTITY, values["q"], ordered_list=True)
         if found is not None:
             conditions.append(found)
     if values["kind"]:

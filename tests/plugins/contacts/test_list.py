@@ -176,6 +176,22 @@ def test_each_filter_narrows_the_list_in_sql(contacts_app, client_for):
     assert "No contacts match these filters." in html and "Clear filters" in html
 
 
+def test_a_common_search_term_finds_the_same_contacts_walking_the_list(contacts_app, client_for, monkeypatch):
+    """On SQLite a term with many matches is tested row by row (LIKE) instead of through the
+    FTS index: the list shows the same contacts, in the same pages, either way."""
+    from core.records import search
+
+    page_size(contacts_app, 2)
+    add(contacts_app, *({"name": name, "email": email} for name, email in (
+        ("Anna Berger", "anna@berger.example"), ("Bergmann AG", "info@bergmann.example"), ("Carl Otto", "c@otto.example"),
+        ("Dora Eisberg", "dora@example.org"), ("Emil Weber", "emil@berger.example"))))
+    client = client_for("owner")
+    rare = walk(client, "/contacts/?q=berg")
+    monkeypatch.setattr(search, "COMMON_MATCHES", 2)
+    assert walk(client, "/contacts/?q=berg") == rare
+    assert [len(p) for p in rare] == [2, 2]  # Anna, Bergmann, Dora (Eisberg), Emil (berger.example)
+
+
 def test_the_rows_show_company_phone_type_temperature_and_tags(contacts_app, client_for):
     with contacts_app.app_context():
         kind, warm = ContactType(name="Kunde"), Temperature(name="warm", color="#fd7e14")
