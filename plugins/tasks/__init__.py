@@ -31,7 +31,7 @@ def register_entity_types():
     return [EntityType(
         name="task", label=_l("Task"), label_plural=_l("Tasks"), model=Task, schema=TaskSchema,
         list_columns=("title", "due_at", "status"), search_fields=("title",), timeline=True, notes=True,
-        view_permission="tasks.view", edit_permission="tasks.edit", admin_permission="tasks.admin",
+        view_permission="tasks.view", edit_permission="tasks.edit",
         detail_endpoint="tasks.detail", title_attribute="title")]
 
 
