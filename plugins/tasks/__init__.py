@@ -113,6 +113,15 @@ def search(user, query, limit):
 
 
 @hookimpl
+def track_event(event):
+    # A deleted record's tasks stay, unlinked: its id may name another record one day.
+    if event.action == "deleted" and event.entity_type != "task":
+        from plugins.tasks import service
+
+        service.unlink_tasks(event.entity_type, event.record_id)
+
+
+@hookimpl
 def merge_records(entity_type, survivor, merged, user):
     from plugins.tasks import service
 

@@ -119,6 +119,13 @@ def move_tasks(record_type: str, from_id: int, to_id: int) -> None:
                        .values(record_id=to_id))
 
 
+def unlink_tasks(record_type: str, record_id: int) -> None:
+    """The tasks of a deleted record stay, about nothing in particular. Runs while the
+    deletion is flushed (``track_event``), so it changes rows, not loaded objects."""
+    db.session.execute(update(Task).where(Task.record_type == record_type, Task.record_id == record_id)
+                       .values(record_type="", record_id=None).execution_options(synchronize_session=False))
+
+
 # Reminder and notification
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from core import db, modules, utcnow
+from core import db, modules, records, utcnow
 from core.records.models import TimelineEvent
 from plugins.tasks import service
 from plugins.tasks.models import CLOSED, OPEN, Task, TaskCategory
@@ -218,6 +218,22 @@ def test_merging_contacts_moves_their_tasks(world):
         db.session.commit()
         assert db.session.get(Task, task_id).record_id == survivor
     assert "Call Bert" in world.client("owner").get(f"/contacts/{survivor}").get_data(as_text=True)
+
+
+def test_a_deleted_contacts_tasks_stay_unlinked(world):
+    from core.auth.models import User
+    from plugins.contacts.models import Contact
+
+    task_id = add_task(world, "Call Cora", utcnow() + timedelta(days=1), record_type="contact",
+                       record_id=world.contacts[2])
+    with world.app.test_request_context():
+        records.delete_record("contact", db.session.get(Contact, world.contacts[2]),
+                              user=db.session.get(User, world.users["owner"]))
+        db.session.commit()
+    with world.app.app_context():
+        task = db.session.get(Task, task_id)
+        assert (task.title, task.record_type, task.record_id) == ("Call Cora", "", None)
+        assert db.session.get(Contact, world.contacts[2]) is None
 
 
 def test_categories_are_managed_by_admins_and_shown_on_tasks(world):
