@@ -96,6 +96,7 @@ def _form_page(values: dict, errors: dict, *, task: Task | None = None, bulk: di
     fields["category_id"].choices = [(str(c.id), c.name) for c in _categories()]
     fields["responsible_id"].widget = "select"
     fields["responsible_id"].choices = service.responsible_choices()
+    fields["alert"].required = True  # it has a default: no empty choice to offer
     record_errors = [*fields.pop("record_type").errors, *fields.pop("record_id").errors]
     return render_template(
         "tasks/form.html", fields=fields, values=values, task=task, bulk=bulk, record_errors=record_errors,

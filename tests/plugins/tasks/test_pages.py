@@ -4,6 +4,7 @@ tab of a contact and of the customer overview, categories, and record visibility
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -286,3 +287,36 @@ def test_the_global_search_finds_tasks_for_who_may_see_them(world):
     with world.app.app_context():
         modules.set_enabled("tasks", False)
     assert "Quarterly tax return" not in world.client("user").get("/search?q=tax return").get_data(as_text=True)
+
+
+class _Inputs(HTMLParser):
+    """The form controls of a page (without hidden ones and buttons) and the ids labels name."""
+
+    def __init__(self):
+        super().__init__()
+        self.inputs, self.labelled = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label" and attrs.get("for"):
+            self.labelled.add(attrs["for"])
+        if tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden", "submit"):
+            self.inputs.append(attrs)
+
+
+def test_every_input_of_the_task_pages_has_a_label(world):
+    task_id = add_task(world, "Labelled", utcnow() + timedelta(days=1), record_type="contact",
+                       record_id=world.contacts[0])
+    client = world.client("owner")
+    client.post("/tasks/categories", data={"op": "add", "name": "Anruf", "colour": "success", "icon": ""})
+    pages = [client.get(url).get_data(as_text=True) for url in (
+        "/tasks/", "/tasks/new", f"/tasks/{task_id}", f"/tasks/{task_id}/edit", "/tasks/categories")]
+    pages.append(client.post("/tasks/bulk/contact", data={"ids": [str(world.contacts[0])]}).get_data(as_text=True))
+    pages.append(client.post("/tasks/new", data=form(world, record_query="Alt", find="1", step="")).get_data(
+        as_text=True))
+    for page in pages:
+        parser = _Inputs()
+        parser.feed(page)
+        assert parser.inputs
+        unlabelled = [i for i in parser.inputs if i.get("id") not in parser.labelled and not i.get("aria-label")]
+        assert unlabelled == [], unlabelled
