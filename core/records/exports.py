@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,8 @@ class Column:
 def cell(value) -> str:
     """A value as a CSV cell: numbers and dates as they are (ISO, dot as decimal separator),
     lists and dicts as JSON, text defused against spreadsheet formulas."""
+    if type(value) is str:  # most cells: the quick way first
+        return custom_fields.spreadsheet_safe(value)
     if value is None or isinstance(value, bytes):
         return ""
     if isinstance(value, bool):
@@ -87,7 +90,7 @@ def model_columns(declared) -> list[Column]:
         column = attribute.columns[0]
         if isinstance(column.type, LargeBinary) or (declared.custom_fields and column.name == "custom"):
             continue
-        columns.append(Column(column.name, lambda record, key=attribute.key: getattr(record, key)))
+        columns.append(Column(column.name, attrgetter(attribute.key)))
     return columns
 
 
