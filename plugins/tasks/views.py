@@ -8,7 +8,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import func, select, update
 
-from core import access, db, records, require
+from core import access, db, has_permission, records, require
 from core.forms import form_fields
 from core.records import search
 from plugins.tasks import service
@@ -21,6 +21,7 @@ FORM_FIELDS = ("title", "category_id", "due_date", "due_time", "alert", "respons
                "description")
 DEFAULT_TIME = "18:00"
 MATCHES_PER_TYPE = 10
+MAX_BULK = 1000  # records one bulk action takes (a list page selects at most one page)
 
 
 # The form
@@ -138,16 +139,18 @@ def index():
 def _row_context(tasks, next_url: str) -> dict:
     """What ``tasks/_macros.html``'s rows need besides the tasks."""
     return {"linked": service.linked_records(tasks, current_user), "names": service.user_names(tasks),
-            "categories": {c.id: c for c in _categories()}, "next_url": next_url}
+            "categories": {c.id: c for c in _categories()}, "next_url": next_url,
+            # Asked once per page, not once per row.
+            "may_edit": has_permission(current_user, "tasks.edit"),
+            "may_delete": has_permission(current_user, "tasks.delete")}
 
 
 def render_tab(record_type: str, record) -> str:
     """The "Tasks" tab of a record page and of the customer overview."""
     tasks = service.for_record(record_type, record.id)
-    here = request.full_path.rstrip("?") if request else ""
+    here = access.local_path(request.full_path.rstrip("?")) or url_for("tasks.index")
     return render_template("tasks/_tab.html", tasks=tasks, record_type=record_type, record=record,
-                           **_row_context(tasks, (access.local_path(here) or url_for("tasks.index"))
-                                          + "#record-panel"))
+                           **_row_context(tasks, here + "#record-panel"))
 
 
 # One task
@@ -235,6 +238,9 @@ def bulk(entity_type: str):
     if declared is None or entity_type not in service.task_types():
         abort(404)
     ids = list(dict.fromkeys(int(i) for i in request.form.getlist("ids") if i.strip().isdigit()))
+    if len(ids) > MAX_BULK:
+        return render_template("tasks/bulk_refused.html", back=_next_path(url_for("tasks.index")), message=_(
+            "Select at most %(count)d records at once.", count=MAX_BULK)), 400
     visible = service.visible_ids(current_user, entity_type, ids)
     hidden = [i for i in ids if i not in visible]
     back = _next_path(url_for("tasks.index"))

@@ -86,3 +86,9 @@ def test_a_preset_on_the_bulk_form_keeps_what_was_typed_and_saves_nothing(world)
     assert response.status_code == 200 and 'value="Call each"' in page and 'value="10:00"' in page
     assert 'name="due_date" value=""' not in page and page.count('name="ids"') == 3
     assert tasks(world) == []
+
+
+def test_more_records_than_one_bulk_action_takes_are_refused(world):
+    response = world.client("owner").post("/tasks/bulk/contact", data={"ids": [str(i) for i in range(1, 1002)]})
+    assert response.status_code == 400
+    assert "Select at most 1000 records at once." in response.get_data(as_text=True)
