@@ -3,12 +3,13 @@ reminder and notification, switching its status, "My tasks" sections and the nam
 records."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from babel.dates import format_datetime
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core import db, kontor, records, utcnow
 from core.records import notifications
@@ -18,7 +19,9 @@ from plugins.tasks.schemas import local_zone, visible_ids
 
 ENTITY_TYPE = "task"
 PRESETS = {"today": 0, "3days": 3, "week": 7}
-SECTION_LIMIT = 200  # rows per section of "My tasks"; older closed ones stay in the database
+SECTION_LIMIT = 100  # rows per section of "My tasks" (with the section's count)
+CLOSED_LIMIT = 25  # the latest closed tasks shown there
+RECORD_LIMIT = 200  # tasks on a record's tab
 
 
 def task_types() -> list[str]:
@@ -178,35 +181,43 @@ def _index_url() -> str:
 # Reading
 
 
-def sections(user, everyone: bool = False, now: datetime | None = None) -> dict[str, list[Task]]:
+@dataclass
+class Section:
+    """Part of "My tasks": its first rows and how many there are in all."""
+
+    rows: list[Task]
+    total: int
+
+
+def sections(user, everyone: bool = False, now: datetime | None = None) -> dict[str, Section]:
     """"My tasks" (``user``'s, or ``everyone``'s): open ones overdue, due today (in the
-    user's time zone) and later, and the latest closed ones."""
+    user's time zone) and later, and the latest closed ones; each with its first
+    ``SECTION_LIMIT`` rows (``CLOSED_LIMIT`` closed ones) and its count."""
     now = now or utcnow()
     zone = local_zone(user)
     tomorrow = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(), tzinfo=zone)
     end_of_today = tomorrow.astimezone(timezone.utc)
-    base = select(Task)
-    if not everyone:
-        base = base.where(Task.responsible_id == user.id)
-    open_tasks = base.where(Task.status == OPEN)
-
-    def rows(query):
-        return list(db.session.execute(query.limit(SECTION_LIMIT)).scalars())
-
-    return {
-        "overdue": rows(open_tasks.where(Task.due_at < now).order_by(Task.due_at, Task.id)),
-        "today": rows(open_tasks.where(Task.due_at >= now, Task.due_at < end_of_today)
-                      .order_by(Task.due_at, Task.id)),
-        "upcoming": rows(open_tasks.where(Task.due_at >= end_of_today).order_by(Task.due_at, Task.id)),
-        "closed": rows(base.where(Task.status == CLOSED).order_by(Task.closed_at.desc(), Task.id.desc())),
+    mine = [] if everyone else [Task.responsible_id == user.id]
+    open_ = [*mine, Task.status == OPEN]
+    conditions = {
+        "overdue": ([*open_, Task.due_at < now], (Task.due_at, Task.id), SECTION_LIMIT),
+        "today": ([*open_, Task.due_at >= now, Task.due_at < end_of_today], (Task.due_at, Task.id), SECTION_LIMIT),
+        "upcoming": ([*open_, Task.due_at >= end_of_today], (Task.due_at, Task.id), SECTION_LIMIT),
+        "closed": ([*mine, Task.status == CLOSED], (Task.closed_at.desc(), Task.id.desc()), CLOSED_LIMIT),
     }
+    result = {}
+    for key, (where, order, limit) in conditions.items():
+        rows = list(db.session.execute(select(Task).where(*where).order_by(*order).limit(limit)).scalars())
+        total = len(rows) if len(rows) < limit else db.session.scalar(select(func.count(Task.id)).where(*where))
+        result[key] = Section(rows=rows, total=total)
+    return result
 
 
 def for_record(record_type: str, record_id: int) -> list[Task]:
     """A record's tasks: open ones by due time, then closed ones."""
     return list(db.session.execute(
         select(Task).where(Task.record_type == record_type, Task.record_id == record_id)
-        .order_by(Task.status.desc(), Task.due_at, Task.id).limit(SECTION_LIMIT)).scalars())
+        .order_by(Task.status.desc(), Task.due_at, Task.id).limit(RECORD_LIMIT)).scalars())
 
 
 def linked_records(tasks, user) -> dict[tuple[str, int], tuple[str, str]]:

@@ -131,7 +131,7 @@ def _handle_form(values: dict, task: Task | None = None):
 def index():
     everyone = request.args.get("scope") == "all"
     sections = service.sections(current_user, everyone=everyone)
-    tasks = [task for rows in sections.values() for task in rows]
+    tasks = [task for section in sections.values() for task in section.rows]
     return render_template("tasks/index.html", sections=sections, everyone=everyone,
                            **_row_context(tasks, url_for("tasks.index", **request.args)))
 

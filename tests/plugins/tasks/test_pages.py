@@ -106,6 +106,16 @@ def test_my_tasks_sorts_into_overdue_today_upcoming_and_closed(world):
     assert "Uwe&#39;s own" in everyone
 
 
+def test_a_long_section_shows_its_first_rows_and_its_count(world, monkeypatch):
+    monkeypatch.setattr(service, "SECTION_LIMIT", 2)
+    for days in (3, 1, 2):
+        add_task(world, f"In {days} days", utcnow() + timedelta(days=days))
+    upcoming = section(world.client("owner").get("/tasks/").get_data(as_text=True), "upcoming")
+    assert titles(upcoming) == ["In 1 days", "In 2 days"]
+    assert '<span class="badge rounded-pill text-bg-secondary">3</span>' in upcoming
+    assert "The first 2 of 3 are shown." in upcoming
+
+
 def test_today_means_today_in_the_users_time_zone(world):
     from core.auth.models import User
 
@@ -119,11 +129,11 @@ def test_today_means_today_in_the_users_time_zone(world):
         in_new_york = service.sections(user, now=now)
         user.timezone = "Europe/Berlin"
         in_berlin = service.sections(user, now=now)
-    assert [t.title for t in in_new_york["overdue"]] == ["overdue"]
-    assert [t.title for t in in_new_york["today"]] == ["at 22:00 New York"]
-    assert [t.title for t in in_new_york["upcoming"]] == ["tomorrow"]
-    assert [t.title for t in in_berlin["today"]] == []
-    assert [t.title for t in in_berlin["upcoming"]] == ["at 22:00 New York", "tomorrow"]
+    assert [t.title for t in in_new_york["overdue"].rows] == ["overdue"]
+    assert [t.title for t in in_new_york["today"].rows] == ["at 22:00 New York"]
+    assert [t.title for t in in_new_york["upcoming"].rows] == ["tomorrow"]
+    assert [t.title for t in in_berlin["today"].rows] == []
+    assert [t.title for t in in_berlin["upcoming"].rows] == ["at 22:00 New York", "tomorrow"]
 
 
 def test_closing_and_reopening_from_the_list_is_recorded(world):
