@@ -102,7 +102,7 @@ def _form_page(values: dict, errors: dict, *, task: Task | None = None, bulk: di
     return render_template(
         "tasks/form.html", fields=fields, values=values, task=task, bulk=bulk, record_errors=record_errors,
         record_choices=_record_choices(values) if bulk is None else [], record_query=request.form.get(
-            "record_query", ""), next=_next_path(""), presets=service.PRESETS), status
+            "record_query", ""), next=_next_path("")), status
 
 
 def _handle_form(values: dict, task: Task | None = None):
