@@ -90,6 +90,7 @@ def create_index(connection, table: str, fields) -> None:
 
 
 def drop_index(connection, table: str) -> None:
+    _known_fts.discard((str(connection.engine.url), table))
     if connection.dialect.name == "postgresql":
         connection.execute(text(f'DROP INDEX IF EXISTS "ix_{table}_search"'))
         return
@@ -99,9 +100,18 @@ def drop_index(connection, table: str) -> None:
     connection.execute(text(f'DROP TABLE IF EXISTS "{fts}"'))
 
 
+# (database URL, table) of the FTS tables found, so a search asks once per process, not
+# every time; drop_index forgets its table.
+_known_fts: set[tuple[str, str]] = set()
+
+
 def _has_fts(table: str) -> bool:
-    return db.session.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-                              {"name": fts_table(table)}).first() is not None
+    key = (str(db.session.get_bind().url), table)
+    if key not in _known_fts and db.session.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+            {"name": fts_table(table)}).first() is not None:
+        _known_fts.add(key)
+    return key in _known_fts
 
 
 # Searching
@@ -127,9 +137,10 @@ def condition(entity_type: str, query: str, ordered_list: bool = False):
     index. Record access is not part of it: the caller's query goes through ``filter_query``.
 
     ``ordered_list``: the caller shows a page of rows in an order an index gives (a keyset
-    paginated list). On SQLite a term with ``COMMON_MATCHES`` or more matches (one cheap
-    query finds out) is then tested row by row with ``LIKE`` as the list walks its order,
-    instead of sorting all its matches. (PostgreSQL's planner makes that choice itself.)"""
+    paginated list). On SQLite the matches are then fetched first (at most
+    ``COMMON_MATCHES``): fewer, and the condition is their ids; as many, and the term is
+    common enough to be tested row by row with ``LIKE`` as the list walks its order, instead
+    of sorting all its matches. (PostgreSQL's planner makes that choice itself.)"""
     from core.records import entity_type as find_type
 
     declared = find_type(entity_type)
@@ -144,9 +155,11 @@ def condition(entity_type: str, query: str, ordered_list: bool = False):
         phrase = '"' + query.replace('"', '""') + '"'  # the whole query as one phrase: a substring
         matches = (select(literal_column("rowid")).select_from(text(f'"{fts}"'))
                    .where(text(f'"{fts}" MATCH :search_phrase').bindparams(search_phrase=phrase)))
-        if not ordered_list or db.session.execute(select(func.count()).select_from(
-                matches.limit(COMMON_MATCHES).subquery())).scalar() < COMMON_MATCHES:
+        if not ordered_list:
             return model.id.in_(matches)
+        found = list(db.session.execute(matches.limit(COMMON_MATCHES)).scalars())
+        if len(found) < COMMON_MATCHES:
+            return model.id.in_(found)  # the matches themselves: the FTS index is read once
     # PostgreSQL: ILIKE is what the trigram index serves. SQLite without FTS, a query too
     # short for trigrams or a common term in an ordered list: LIKE, case-insensitive for
     # ASCII only.

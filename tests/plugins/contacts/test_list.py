@@ -176,20 +176,31 @@ def test_each_filter_narrows_the_list_in_sql(contacts_app, client_for):
     assert "No contacts match these filters." in html and "Clear filters" in html
 
 
-def test_a_common_search_term_finds_the_same_contacts_walking_the_list(contacts_app, client_for, monkeypatch):
-    """On SQLite a term with many matches is tested row by row (LIKE) instead of through the
-    FTS index: the list shows the same contacts, in the same pages, either way."""
+def test_common_and_rare_filter_values_find_the_same_contacts(contacts_app, client_for, monkeypatch):
+    """A search term, tag, manager or time span that few contacts match is looked up through
+    its index first (their ids); one that many match is tested row by row as the list walks
+    its order. The list shows the same contacts, in the same pages, either way."""
     from core.records import search
 
     page_size(contacts_app, 2)
-    add(contacts_app, *({"name": name, "email": email} for name, email in (
-        ("Anna Berger", "anna@berger.example"), ("Bergmann AG", "info@bergmann.example"), ("Carl Otto", "c@otto.example"),
-        ("Dora Eisberg", "dora@example.org"), ("Emil Weber", "emil@berger.example"))))
+    add(contacts_app, *({"name": name, "email": email, "tags": names, "managers": managers, "created_at": created}
+                        for name, email, names, managers, created in (
+        ("Anna Berger", "anna@berger.example", ["VIP"], ["user@example.com"], datetime(2026, 1, 5, tzinfo=timezone.utc)),
+        ("Bergmann AG", "info@bergmann.example", ["VIP"], [], datetime(2026, 2, 5, tzinfo=timezone.utc)),
+        ("Carl Otto", "c@otto.example", [], ["user@example.com"], datetime(2026, 3, 5, tzinfo=timezone.utc)),
+        ("Dora Eisberg", "dora@example.org", ["VIP"], ["user@example.com"], datetime(2026, 2, 6, tzinfo=timezone.utc)),
+        ("Emil Weber", "emil@berger.example", ["vip"], [], datetime(2026, 2, 7, tzinfo=timezone.utc)))))
     client = client_for("owner")
-    rare = walk(client, "/contacts/?q=berg")
-    monkeypatch.setattr(search, "COMMON_MATCHES", 2)
-    assert walk(client, "/contacts/?q=berg") == rare
-    assert [len(p) for p in rare] == [2, 2]  # Anna, Bergmann, Dora (Eisberg), Emil (berger.example)
+    queries = ("q=berg", "tag=VIP", f"manager={_id(contacts_app, 'user@example.com')}",
+               "created_from=2026-02-01&created_to=2026-02-28", "q=berg&tag=vip&created_from=2026-02-01")
+    few = {query: walk(client, "/contacts/?" + query) for query in queries}
+    assert [len(p) for p in few["q=berg"]] == [2, 2]  # Anna, Bergmann, Dora (Eisberg), Emil (berger.example)
+    assert [len(p) for p in few["tag=VIP"]] == [2, 2]
+    assert [len(p) for p in few[queries[2]]] == [2, 1]
+    assert [len(p) for p in few[queries[3]]] == [2, 1]
+    assert [len(p) for p in few[queries[4]]] == [2, 1]
+    monkeypatch.setattr(search, "COMMON_MATCHES", 2)  # now each of them counts as common
+    assert {query: walk(client, "/contacts/?" + query) for query in queries} == few
 
 
 def test_the_rows_show_company_phone_type_temperature_and_tags(contacts_app, client_for):
