@@ -39,6 +39,24 @@ def test_enqueue_is_dropped_with_a_rollback(app):
         assert db.session.execute(select(JobRun)).scalars().all() == []
 
 
+def test_a_savepoint_neither_starts_nor_drops_the_jobs_of_its_transaction(app):
+    """Code inside a transaction may use savepoints (creating a tag does); the jobs enqueued
+    before one run when the whole transaction commits, not when the savepoint ends."""
+    with app.test_request_context():
+        run = jobs.enqueue("memo.count", 2)
+        with db.session.begin_nested():
+            pass
+        try:
+            with db.session.begin_nested():
+                raise ValueError("a savepoint rolled back")
+        except ValueError:
+            pass
+        assert db.session.get(JobRun, run.id).state == "queued"  # not run yet
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(JobRun, run.id).state == "done"
+
+
 def test_unknown_job_is_an_error(app):
     with app.test_request_context(), pytest.raises(JobError, match="memo.nothing"):
         jobs.enqueue("memo.nothing")
