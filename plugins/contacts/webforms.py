@@ -357,6 +357,9 @@ def create_contact(form: WebForm, submission: Submission) -> Contact:
     form's managers (notified by ``set_members``), tags and a note with the message. The
     caller commits."""
     declared = entity_type(ENTITY)
+    # Managers deactivated since the form was saved are left out.
+    managers = list(db.session.execute(select(User.id).where(User.id.in_(form.manager_ids or []), User.active))
+                    .scalars())
     data = dict(submission.data)
     company_name = request.form.get("company", "").strip() if data["kind"] == PERSON else ""
     currency = settings.get("contacts.default_currency") or ""
@@ -369,9 +372,9 @@ def create_contact(form: WebForm, submission: Submission) -> Contact:
         db.session.add(company)
         db.session.flush()
         contact.company_id = company.id
-        access.set_members(ENTITY, company, form.manager_ids)
+        access.set_members(ENTITY, company, managers)
     db.session.flush()
-    access.set_members(ENTITY, contact, form.manager_ids)
+    access.set_members(ENTITY, contact, managers)
     tags.set_tags(ENTITY, contact.id, tags.parse_names(form.tags))
     # In the workspace's language: the note is read by staff, not by the visitor.
     with force_locale(DEFAULT_LANGUAGE):

@@ -116,6 +116,32 @@ def test_the_builder_refuses_what_is_wrong(app, change, field, message):
         assert db.session.scalar(select(func.count(WebForm.id))) == 0
 
 
+def test_a_form_is_edited(app, form):
+    owner = client(app, "owner")
+    page = owner.get(f"/contacts/webforms/{form[0]}/edit").get_data(as_text=True)
+    assert 'value="Kontakt"' in page
+    assert 'name="field_company" checked' in page and 'name="required_company" aria-label' in page
+    assert 'name="field_street">' in page  # not on the form
+    ulf = user_id(app, "ulf@example.com")
+    response = owner.post(f"/contacts/webforms/{form[0]}/edit", data={
+        **BUILDER, "name": "Rückruf", "field_street": "on", "required_street": "on", "managers": [ulf]})
+    assert response.status_code == 302
+    with app.app_context():
+        saved = db.session.get(WebForm, form[0])
+        assert saved.name == "Rückruf" and saved.manager_ids == [ulf] and saved.key == form[1]
+        assert {"field": "street", "required": True} in saved.fields
+
+
+def test_a_deactivated_manager_is_left_out(app, form):
+    with app.app_context():
+        db.session.get(User, user_id(app, "mia@example.com")).active = False
+        db.session.commit()
+    assert client(app).post(f"/forms/{form[1]}", data=VISITOR).status_code == 200
+    with app.app_context():
+        contact = db.session.scalars(select(Contact)).one()
+        assert access.members("contact", contact.id) == []
+
+
 def test_the_builder_is_for_contact_admins(app, form):
     user = client(app, "ulf")
     assert user.get("/contacts/webforms/").status_code == 403
