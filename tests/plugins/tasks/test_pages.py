@@ -330,3 +330,21 @@ def test_every_input_of_the_task_pages_has_a_label(world):
         assert parser.inputs
         unlabelled = [i for i in parser.inputs if i.get("id") not in parser.labelled and not i.get("aria-label")]
         assert unlabelled == [], unlabelled
+
+
+def test_categories_are_renamed_recoloured_and_reordered(world):
+    owner = world.client("owner")
+    for name in ("Anruf", "Besuch"):
+        owner.post("/tasks/categories", data={"op": "add", "name": name, "colour": "secondary", "icon": ""})
+    with world.app.app_context():
+        ids = {c.name: c.id for c in db.session.execute(select(TaskCategory)).scalars()}
+    owner.post("/tasks/categories", data={"op": "change", "id": ids["Besuch"], "name": "Termin vor Ort",
+                                          "colour": "danger", "icon": "calendar-event"})
+    owner.post("/tasks/categories", data={"op": "up", "id": ids["Besuch"]})
+    page = owner.get("/tasks/categories").get_data(as_text=True)
+    assert page.index('data-category="Termin vor Ort"') < page.index('data-category="Anruf"')
+    assert '<span class="badge text-bg-danger">' in page
+    refused = owner.post("/tasks/categories", data={"op": "change", "id": ids["Anruf"], "name": "Anruf",
+                                                    "colour": "pink"}, follow_redirects=True)
+    assert "Choose one of the offered colours and icons." in refused.get_data(as_text=True)
+    assert owner.post("/tasks/categories", data={"op": "rename", "id": ids["Anruf"]}).status_code == 400

@@ -113,3 +113,15 @@ def test_notify_tells_the_responsible_user_in_the_workspace_and_by_email(mail_wo
         assert db.session.execute(select(Notification).where(Notification.kind == "task_assigned")).all() \
             .__len__() == 1
     assert len(handler.messages) == 1
+
+
+def test_giving_a_task_to_someone_else_with_notify_tells_them(world):
+    task_id = add_task(world, "Hand over", utcnow() + timedelta(days=2))
+    client = world.client("owner")
+    client.post(f"/tasks/{task_id}/edit", data=form(world, title="Hand over", notify="on",
+                                                    responsible_id=str(world.users["user"])))
+    client.post(f"/tasks/{task_id}/edit", data=form(world, title="Hand over, again", notify="on",
+                                                    responsible_id=str(world.users["user"])))
+    with world.app.app_context():
+        told = db.session.execute(select(Notification.user_id).where(Notification.kind == "task_assigned")).all()
+    assert told == [(world.users["user"],)]  # once: the second edit did not change who is responsible
