@@ -124,9 +124,11 @@ def _like_pattern(query: str, prefix_only: bool = False) -> str:
 
 # A list's quick search on SQLite: past this many FTS matches a term is common enough that
 # walking the list in its own order (an index) and testing each row finds a page sooner than
-# fetching and sorting every match. About sqrt(page size x 1,000,000 rows): either way a page
-# of a list of a million rows visits at most a few thousand rows.
-COMMON_MATCHES = 5000
+# fetching and sorting every match. Fetching a match costs about ten times what testing a row
+# on the walk does, so for a page of 25 from 1,000,000 rows the two meet near
+# sqrt(25 x 1,000,000 / 10), about 1,600 (see benchmarks/contact_list.py): either way such a
+# page costs a few milliseconds at worst. Lists with rare-or-common filters use it too.
+COMMON_MATCHES = 2000
 
 
 def condition(entity_type: str, query: str, ordered_list: bool = False):
