@@ -33,7 +33,8 @@ def test_owner_switches_memos_off_and_on(owner_page, screenshot):
     expect(page.get_by_role("alert")).to_have_text("Memos is switched off.")
     expect(memos.locator(".badge")).to_have_text("disabled")
     expect(memos.get_by_role("button", name="Switch on")).to_be_visible()
-    expect(main_menu.get_by_role("link")).to_have_text(["Home"])
+    # The built-in modules' entries (Contacts, My tasks) stay.
+    expect(main_menu.get_by_role("link")).to_have_text(["Home", "Contacts", "My tasks"])
     screenshot(page, "2-switched-off")
 
     response = page.goto("/memo/")
@@ -44,14 +45,14 @@ def test_owner_switches_memos_off_and_on(owner_page, screenshot):
     screenshot(page, "3-not-found")
     page.get_by_role("link", name="Back to the start page").click()
     expect(page.get_by_role("heading", name="Good to see you, Olga Owner")).to_be_visible()
-    expect(page.locator("main .card-title")).to_have_text(["Workspace"])
+    expect(page.locator("main .card-title")).to_have_text(["Workspace", "Contacts", "Tasks"])
 
     # On again: menu entry and page are back.
     page.locator("#admin-menu").get_by_role("link", name="Modules").click()
     memos.get_by_role("button", name="Switch on").click()
     expect(page.get_by_role("alert")).to_have_text("Memos is switched on.")
     expect(memos.locator(".badge")).to_have_text("enabled")
-    expect(main_menu.get_by_role("link")).to_have_text(["Home", "Memos"])
+    expect(main_menu.get_by_role("link")).to_have_text(["Home", "Contacts", "My tasks", "Memos"])
     screenshot(page, "4-switched-on")
 
     main_menu.get_by_role("link", name="Memos").click()
