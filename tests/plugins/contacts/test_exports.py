@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -39,7 +39,7 @@ def ids(contacts_app):
                        billing_street="Hauptstraße 1", billing_postcode="50667", billing_city="Köln",
                        billing_country="DE", currency="EUR", description="=1+2 is no formula here",
                        custom={"source": "Messe"},
-                       created_at=datetime(2026, 3, 1, 11, 30, tzinfo=timezone.utc))
+                       created_at=datetime(2026, 3, 1, 11, 30, tzinfo=UTC))
         secret = Contact(kind="person", first_name="Sven", last_name="Geheim", name="Sven Geheim",
                          access_mode="private")
         db.session.add_all([anna, secret])
