@@ -141,3 +141,20 @@ def test_rows_are_read_and_written_in_chunks(app):
     assert len(pieces) == 3  # the header, then two chunks of one gadget
     rows = list(csv.reader(io.StringIO("".join(pieces).removeprefix("\ufeff"), newline=""), delimiter=";"))
     assert [row[rows[0].index("name")] for row in rows[1:]] == ["Lämpchen", "Chair"]
+
+
+def test_files_older_than_a_day_are_removed(app):
+    import os
+    import time
+
+    from core.records import exports
+
+    with app.app_context():
+        folder = exports.folder()
+        old, new = folder / "kontor-export-old.zip", folder / "kontor-export-new.zip"
+        old.write_bytes(b"old")
+        new.write_bytes(b"new")
+        a_day_ago = time.time() - exports.KEEP_HOURS * 3600 - 60
+        os.utime(old, (a_day_ago, a_day_ago))
+        exports.remove_old_exports()
+        assert not old.exists() and new.exists()
