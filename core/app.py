@@ -167,12 +167,20 @@ def allow_image_source(origin: str) -> None:
     g.setdefault("kontor_image_sources", set()).add(origin)
 
 
+def allow_form_target(origin: str) -> None:
+    """Let this response's forms lead to ``origin`` (``https://host``): browsers apply
+    form-action to the redirect after a post too, e.g. a web form's thank-you page elsewhere."""
+    g.setdefault("kontor_form_targets", set()).add(origin)
+
+
 def _security_headers(response):
     images = " ".join(sorted(g.get("kontor_image_sources", ()))) if has_request_context() else ""
+    targets = " ".join(sorted(g.get("kontor_form_targets", ()))) if has_request_context() else ""
     response.headers.setdefault(
         "Content-Security-Policy",
         f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:{' ' + images if images else ''}; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        f"object-src 'none'; base-uri 'self'; form-action 'self'{' ' + targets if targets else ''}; "
+        "frame-ancestors 'none'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
