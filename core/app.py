@@ -38,6 +38,7 @@ ENV_SETTINGS = {
     "BASE_URL": str,
     "LOGIN_LIMIT_ACCOUNT": str,
     "LOGIN_LIMIT_IP": str,
+    "WEBFORM_LIMIT": str,
     "PLUGINS": lambda v: [p for p in v.split(",") if p.strip()],
 }
 
