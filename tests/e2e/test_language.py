@@ -52,13 +52,13 @@ def test_german_browser_switches_to_english_and_back(live_server, new_page, scre
     expect(page.get_by_role("heading", name="Schön, dass Sie da sind, Olga Owner")).to_be_visible()
     expect(page.locator("#main-menu").get_by_role("link", name="Startseite")).to_be_visible()
     expect(page.get_by_text("Verwaltung", exact=True)).to_be_visible()
-    expect(page.locator("#admin-menu").get_by_role("link", name="Einstellungen")).to_be_visible()
+    expect(page.locator("#admin-menu").get_by_role("link", name="Einstellungen", exact=True)).to_be_visible()
     screenshot(page, "3-home-de")
 
     page.locator("nav.navbar").get_by_role("button", name="EN", exact=True).click()
     expect_language(page, "en")
     expect(page.get_by_role("heading", name="Good to see you, Olga Owner")).to_be_visible()
-    expect(page.locator("#admin-menu").get_by_role("link", name="Settings")).to_be_visible()
+    expect(page.locator("#admin-menu").get_by_role("link", name="Settings", exact=True)).to_be_visible()
     screenshot(page, "4-home-en")
 
     page.locator("nav.navbar").get_by_role("button", name="DE", exact=True).click()

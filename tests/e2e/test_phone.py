@@ -20,6 +20,7 @@ def test_phone_shows_menu_and_page_together(owner_page, screenshot):
     expect(page.get_by_role("heading", name="Modules", exact=True)).to_be_in_viewport()
     # ... and the switch of every module can be reached.
     switch = page.locator("#modules-table tr[data-module=memo]").get_by_role("button", name="Switch off")
+    switch.scroll_into_view_if_needed()  # below the other modules' rows
     expect(switch).to_be_in_viewport()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
     screenshot(page, "modules")

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 def test_owner_changes_rows_per_page(owner_page, screenshot):
     page = owner_page
-    page.locator("#admin-menu").get_by_role("link", name="Settings").click()
+    page.locator("#admin-menu").get_by_role("link", name="Settings", exact=True).click()
     expect(page).to_have_url(re.compile(r"/admin/settings/core$"))
     expect(page.get_by_role("heading", name="Settings", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Workspace")).to_be_visible()

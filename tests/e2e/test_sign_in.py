@@ -45,12 +45,12 @@ def test_owner_signs_in_and_out(live_server, page, screenshot):
     expect(page).to_have_url(live_server.url + "/memo/")
     expect(page.get_by_role("heading", name="Memos", exact=True)).to_be_visible()
     main_menu = page.locator("#main-menu")
-    expect(main_menu.get_by_role("link")).to_have_text(["Home", "Memos"])
+    expect(main_menu.get_by_role("link")).to_have_text(["Home", "Contacts", "My tasks", "Memos"])
     expect(main_menu.get_by_role("link", name="Memos")).to_have_attribute("aria-current", "page")
     expect(page.get_by_text("Administration", exact=True)).to_be_visible()
     expect(page.locator("#admin-menu").get_by_role("link")).to_have_text(
-        ["Users", "Groups", "Permissions", "Portal accounts", "Modules", "Settings", "History categories", "Outbox",
-         "Jobs", "Audit log"])
+        ["Task categories", "Users", "Groups", "Permissions", "Portal accounts", "Contacts settings", "Web forms",
+         "Modules", "Settings", "History categories", "Outbox", "Jobs", "Export all data", "Audit log"])
     screenshot(page, "3-signed-in")
 
     # Signing out: from the menu under the user's name.
