@@ -75,8 +75,8 @@ def test_a_company_two_persons_and_the_customer_overview(owner_page, screenshot)
     expect(page.locator("#customer-name")).to_have_text("Müller Bau GmbH")
     expect(page.locator("#contact-profile")).to_contain_text("Hauptstraße 1")
     tabs = page.locator("#customer-tabs [role=tab]")
-    expect(tabs).to_have_text(["Profile", "Persons", "Notes", "Files", "Reminders", "Timeline", "Dependencies",
-                               "Map"])
+    expect(tabs).to_have_text(["Profile", "Persons", "Notes", "Files", "Reminders", "Tasks", "Timeline",
+                               "Dependencies", "Map"])
     expect(open_tab(page, "Persons")).to_contain_text("+49 221 1234567")
     notes = open_tab(page, "Notes")
     notes.get_by_label("New note").fill("Zahlt immer pünktlich.")
