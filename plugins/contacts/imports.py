@@ -82,7 +82,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 from sqlalchemy import JSON, TypeDecorator, delete, func, select, update
 
 from core import Job, access, audit, db, has_permission, records, require
@@ -92,13 +92,14 @@ from core.records import fields as custom_fields
 from core.records import tags as tag_service
 from core.records.imports import MAX_BYTES, MAX_MB, ImportProblem, _cell
 from core.records.models import Tag, TagLink
-from plugins.contacts.fastpath import COMPANY_NAME, FIRST_NAME, LAST_NAME, FastPath, Layout, tag_parser
+from plugins.contacts.fastpath import (COMPANY_NAME, FIRST_NAME, LAST_NAME, Layout, RowPath, as_row, row_fields,
+                                      string_test, tag_parser)
 from plugins.contacts.models import COMPANY, PERSON, Contact, ContactImport, ImportChange, ImportRowError
 from plugins.contacts.schemas import ContactSchema, EMAIL_KINDS, PHONE_KINDS
 
 bp = Blueprint("contacts_import", __name__, url_prefix="/contacts/import", template_folder="templates")
 
-BATCH = 5000
+BATCH = 10_000
 PREVIEW_ROWS = 5
 IMPORT_JOB, REVERT_JOB = "contacts.import", "contacts.import_revert"
 DUPLICATE_CHOICES = {"skip": _l("Skip the row"), "update": _l("Update the existing contact"),
@@ -316,17 +317,16 @@ class Plan:
                     self.countries.append(position)
         self.layout = layout
         self.schema = ContactSchema(type_ids=type_ids, temperature_ids=temperature_ids)
-        self.fast = FastPath(self.schema, layout)
-        self.company_fast = FastPath(self.schema, Layout(company=0))  # a person's company, by name
+        self.row_path = RowPath(self.schema, layout)
+        self.company_path = RowPath(self.schema, Layout(company=0))  # a person's company, by name
+        self.tail: list = []  # the last values of every row (import, access, times), set by the run
         self.parse_tags = tag_parser()
         self.definitions = {d.key: d for d in custom_fields.definitions("contact")}
         self.custom = [(key, position) for key, position in self.custom if key in self.definitions]
         self.custom_fields = custom_fields.schema_fields("contact")
         self.custom_tests = {}
-        from plugins.contacts.fastpath import string_test
-        from marshmallow import fields as ma_fields
         for key, field in self.custom_fields.items():
-            if type(field) is ma_fields.String:
+            if type(field) is fields.String:
                 self.custom_tests[key] = string_test(field.validators)
         mapped = {key for key, _position in self.custom}
         self.custom_defaults = {key: d.default for key, d in self.definitions.items()
@@ -338,14 +338,19 @@ class Plan:
         schema_fields = self.schema.fields
         self.field_labels = {name: str(field.metadata.get("label", name)) for name, field in schema_fields.items()}
 
-    def cells(self, row: list[str]) -> list[str]:
-        """The kept cells of a file row, cleaned as the generic import cleans them."""
+    def kept(self, row: list[str]):
+        """The cells of the mapped columns of a file row."""
         if len(row) < self.width:
             row = row + [""] * (self.width - len(row))
         if self.keep is not None:
-            kept = self.keep(row)
-        else:
-            kept = [row[index] for index in self.columns]
+            return self.keep(row)
+        return [row[index] for index in self.columns]
+
+    def cells(self, row: list[str]) -> list[str]:
+        """The kept cells of a file row, cleaned as the generic import cleans them."""
+        return self.clean(self.kept(row))
+
+    def clean(self, kept) -> list[str]:
         cells = [cell.strip() for cell in kept]
         for position, cell in enumerate(cells):
             if cell[:1] == "'":
@@ -354,6 +359,39 @@ class Plan:
             if cells[position]:
                 cells[position] = _Countries.code(cells[position])
         return cells
+
+    def full_row(self, values: list) -> list:
+        """A row for the INSERT (``COLUMNS``): no id yet, no custom values, the import's tail."""
+        return [None, *values, "{}", *self.tail]
+
+    def prepare(self, batch: list[tuple[int, list | None]]) -> list[tuple]:
+        """Everything about a batch that needs no database and no translation, so that it
+        can run in a worker process: per row ``(number, cells, row, custom_done, names,
+        company_name)``. ``row`` is ``None`` where the schema must decide (``cells`` then
+        come along), ``custom_done`` false and ``names`` ``None`` likewise; a row with too
+        many cells has neither cells nor row."""
+        numbers = [number for number, kept in batch]
+        cells_list = [self.clean(kept) if kept is not None else None for number, kept in batch]
+        good = [cells for cells in cells_list if cells is not None]
+        loaded = iter(self.row_path.rows(good))
+        layout, tags_cell, dumps = self.layout, self.tags_cell, json.dumps
+        result = []
+        for number, cells in zip(numbers, cells_list):
+            if cells is None:
+                result.append((number, None, None, True, [], ""))
+                continue
+            values = next(loaded)
+            row = self.full_row(values) if values is not None else None
+            custom = self.custom_fast(cells) if self.custom or self.custom_defaults or self.required_unmapped else {}
+            if custom and row is not None:
+                row[CUSTOM] = dumps(custom)
+            names = []
+            if tags_cell is not None and cells[tags_cell]:
+                names = self.parse_tags(cells[tags_cell])
+            decided = row is not None and custom is not None and names is not None
+            company_name = layout.company_name(cells)
+            result.append((number, None if decided else cells, row, custom is not None, names, company_name))
+        return result
 
     # Custom fields and tags
 
@@ -456,13 +494,13 @@ class Index:
         if kind == COMPANY:
             self.companies.setdefault(name.lower(), contact_id)
 
-    def match(self, data: dict, company_id):
-        """The contact ``data`` matches: the same email; else the same name (and company)
+    def match(self, kind: str, name: str, email: str, company_id):
+        """The contact a row matches: the same email; else the same name (and company)
         where the row or that contact has no email (two emails that differ are two people)."""
-        if data["email"] and data["email"] in self.by_email:
-            return self.by_email[data["email"]]
-        found = self.by_name.get(_name_key(data["kind"], data["name"], company_id))
-        if found is None or (data["email"] and found[1]):
+        if email and email in self.by_email:
+            return self.by_email[email]
+        found = self.by_name.get(_name_key(kind, name, company_id))
+        if found is None or (email and found[1]):
             return None
         return found[0]
 
@@ -473,16 +511,46 @@ def _stamp():
     return datetime.now(timezone.utc)
 
 
+# A contact row: the values of the INSERT, in this order (no dict per row; see RowPath).
+ROW_FIELDS = row_fields(ContactSchema())
+COLUMNS = ("id", *ROW_FIELDS, "custom", "import_id", "access_mode", "created_at", "updated_at", "photo_type")
+_AT = {name: position for position, name in enumerate(COLUMNS)}
+ID, KIND, NAME, EMAIL, COMPANY_ID, CUSTOM = (_AT[name] for name in ("id", "kind", "name", "email", "company_id",
+                                                                    "custom"))
+JSON_COLUMNS = {"emails", "phones", "websites", "custom"}
+
+
+def row_dict(row: list) -> dict:
+    """A row as ``ContactSchema`` gives it (for updating an existing contact)."""
+    return {name: json.loads(row[position]) if name in JSON_COLUMNS else row[position]
+            for name, position in _AT.items() if name in ROW_FIELDS or name == "custom"}
+
+
 class _Batch:
     """What one batch writes."""
 
     def __init__(self):
-        self.companies: list[dict] = []     # new companies (persons' companies and company rows)
-        self.persons: list[dict] = []
-        self.tags: dict[int, list[str]] = {}  # id(params) -> tag names
+        self.companies: list[list] = []     # new companies (persons' companies and company rows)
+        self.persons: list[list] = []
+        self.tags: dict[int, list[str]] = {}  # id(row) -> tag names
         self.updates: list[tuple[int, dict, dict, list[str], int]] = []
         self.errors: list[dict] = []
         self.created = self.updated = self.skipped = self.failed = self.company_count = 0
+
+
+# Several processes: the checks of the next batches run in other processes while this one
+# writes. Forked, so the plan is inherited, not sent; only cells and rows travel.
+PARALLEL_FROM_ROWS = 20_000
+IMPORT_CACHE_KB = 256 * 1024
+_WORKER_PLAN = None
+
+
+def _prepare_in_worker(batch):
+    return _WORKER_PLAN.prepare(batch)
+
+
+def _workers() -> int:
+    return max(1, min(3, (os.cpu_count() or 1) - 1)) if (os.cpu_count() or 1) > 1 else 0
 
 
 class ImportRun:
@@ -491,31 +559,39 @@ class ImportRun:
     def __init__(self, record: ContactImport, user):
         self.record, self.user = record, user
         declared = records.entity_type("contact")
-        self.access_mode = declared.default_access
         text = _file_text(record)
         self.reader = _reader(text, record.delimiter)
         header = next(self.reader)
-        while not any(cell.strip() for cell in header):
+        while not any(header):
             header = next(self.reader)
         self.header = [cell.strip() for cell in header]
         self.plan = Plan(self.header, record.mapping)
+        dialect = db.session.get_bind().dialect
+        now = _stamp()
+        if dialect.name == "sqlite":  # the stored text of the time, as the column's type writes it
+            now = Contact.__table__.c.created_at.type._cached_bind_processor(dialect)(now)
+        self.plan.tail = [record.id, declared.default_access, now, now, ""]
         self.index = Index(user, record.dry_run)
         self.tag_ids: dict[str, int] = {}
-        self.pending_companies: dict[str, dict] = {}
-        self.meta: dict[int, tuple] = {}  # id(params) -> (row number, its pending name key)
+        self.pending_companies: dict[str, list] = {}
+        self.meta: dict[int, tuple] = {}  # id(row) -> (row number, its pending name key)
         self.row_number = 1  # the header's line; rows are numbered as a spreadsheet shows them
         # Translated once per run (the job runs in the language of the user who started it).
-        self.messages = {"repeats": _("The row repeats row %(row)d."), "matches": _("The row matches an existing contact."),
+        self.messages = {"repeats": _("The row repeats row %(row)d."),
+                         "matches": _("The row matches an existing contact."),
                          "skipped": _("It was skipped."), "updated": _("The contact was updated."),
-                         "created": _("A new contact was created anyway.")}
+                         "created": _("A new contact was created anyway."),
+                         "wide": _("The row has more cells than the header row.")}
 
     # Rows to batches
 
     def batches(self):
-        """``(first row number, [(row number, cells)])`` for the rows after ``rows_done``."""
+        """``[(row number, kept cells or None)]`` per batch, for the rows after ``rows_done``;
+        ``None`` for a row with more cells than the header."""
         skip, batch = self.record.rows_done, []
         seen = 0
         plan = self.plan
+        width = plan.width
         for row in self.reader:
             self.row_number += 1
             if not any(row):
@@ -524,10 +600,10 @@ class ImportRun:
                 seen += 1
                 continue
             seen += 1
-            if len(row) > plan.width and any(cell.strip() for cell in row[plan.width:]):
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
                 batch.append((self.row_number, None))
             else:
-                batch.append((self.row_number, plan.cells(row)))
+                batch.append((self.row_number, plan.kept(row)))
             if len(batch) >= BATCH:
                 yield batch
                 batch = []
@@ -540,42 +616,41 @@ class ImportRun:
 
     # Rows to contacts
 
-    def check(self, rows) -> _Batch:
+    def check(self, prepared) -> _Batch:
+        """Finish what ``Plan.prepare`` could not decide (the schema, in the user's language),
+        then find companies and duplicates, in row order."""
         batch = _Batch()
         plan, layout = self.plan, self.plan.layout
-        good_rows = [cells for _number, cells in rows if cells is not None]
-        loaded_fast = iter(plan.fast.load_batch(good_rows))
         duplicates = self.record.duplicates
-        for number, cells in rows:
-            if cells is None:
-                self.error(batch, number, "", _("The row has more cells than the header row."))
+        for number, cells, row, custom_done, names, company_name in prepared:
+            if cells is None and row is None:
+                self.error(batch, number, "", self.messages["wide"])
                 batch.failed += 1
                 continue
-            data = next(loaded_fast)
             problems = []
-            if data is None:
+            if row is None:
                 try:
                     data = plan.schema.load(layout.raw(cells))
                 except ValidationError as exc:
                     problems += plan.schema_errors(cells, exc.messages)
-            custom = plan.custom_fast(cells)
-            if custom is None:
+                else:
+                    row = plan.full_row(as_row(ROW_FIELDS, data))
+            if not custom_done:
                 try:
                     custom = plan.custom_slow(cells)
                 except ValidationError as exc:
                     for key, messages in exc.messages.items():
                         for message in translate_errors(messages):
                             problems.append((plan.custom_label(key), message))
-            names = []
-            if plan.tags_cell is not None and cells[plan.tags_cell]:
-                names = plan.parse_tags(cells[plan.tags_cell])
-                if names is None:
-                    try:
-                        names = tag_service.parse_names(cells[plan.tags_cell])
-                    except ValidationError as exc:
-                        for message in translate_errors(exc.messages):
-                            problems.append((plan.cell_labels[plan.tags_cell], message))
-            company_name = layout.company_name(cells) if data is not None else ""
+                else:
+                    if row is not None:
+                        row[CUSTOM] = json.dumps(custom)
+            if names is None:
+                try:
+                    names = tag_service.parse_names(cells[plan.tags_cell])
+                except ValidationError as exc:
+                    for message in translate_errors(exc.messages):
+                        problems.append((plan.cell_labels[plan.tags_cell], message))
             company_id = None
             if company_name and not problems:
                 company_id = self.company_for(batch, company_name, number, problems)
@@ -584,14 +659,13 @@ class ImportRun:
                     self.error(batch, number, column, message)
                 batch.failed += 1
                 continue
-            data["custom"] = custom
-            if data["kind"] == PERSON:
-                data["company_id"] = company_id
-            self.place(batch, number, data, names, cells, duplicates)
+            if row[KIND] == PERSON:
+                row[COMPANY_ID] = company_id
+            self.place(batch, number, row, names, duplicates)
         return batch
 
     def company_for(self, batch: _Batch, name: str, number: int, problems: list):
-        """The id of the company called ``name`` (or the params of the one this batch
+        """The id of the company called ``name`` (or the row of the one this batch
         creates); the company is created on first use."""
         key = name.lower()
         found = self.index.companies.get(key)
@@ -600,34 +674,27 @@ class ImportRun:
         pending = self.pending_companies.get(key)
         if pending is not None:
             return pending
-        data = self.plan.company_fast.load_batch([[name]])[0]
-        try:
-            if data is None:
-                data = self.plan.schema.load({"kind": COMPANY, "name": name})
-        except ValidationError as exc:
-            for message in translate_errors(exc.messages):
-                problems.append((self.plan.schema_error_column([], "name") if self.plan.layout.company is None
-                                 else self.plan.cell_labels[self.plan.layout.company], message))
-            return None
-        data["custom"] = {}
-        params = self.new_params(data, number)
-        batch.companies.append(params)
+        plan = self.plan
+        values = plan.company_path.rows([[name]])[0]
+        if values is None:
+            try:
+                values = as_row(ROW_FIELDS, plan.schema.load({"kind": COMPANY, "name": name}))
+            except ValidationError as exc:
+                column = plan.cell_labels[plan.layout.company] if plan.layout.company is not None else _("Company")
+                for message in translate_errors(exc.messages):
+                    problems.append((column, message))
+                return None
+        row = plan.full_row(values)
+        self.meta[id(row)] = (number, None)
+        batch.companies.append(row)
         batch.company_count += 1
-        self.pending_companies[key] = params
-        return params
+        self.pending_companies[key] = row
+        return row
 
-    def new_params(self, data: dict, number: int) -> dict:
-        data["import_id"] = self.record.id
-        data["access_mode"] = self.access_mode
-        data["created_at"] = data["updated_at"] = self.now
-        data["photo_type"] = ""
-        self.meta[id(data)] = (number, None)
-        return data
-
-    def place(self, batch: _Batch, number: int, data: dict, names: list[str], cells, duplicates: str) -> None:
-        company_ref = data.get("company_id")
-        company_key = company_ref if not isinstance(company_ref, dict) else ("pending", id(company_ref))
-        match = self.index.match(data, company_key)
+    def place(self, batch: _Batch, number: int, row: list, names: list[str], duplicates: str) -> None:
+        company_ref = row[COMPANY_ID]
+        company_key = ("pending", id(company_ref)) if isinstance(company_ref, list) else company_ref
+        match = self.index.match(row[KIND], row[NAME], row[EMAIL], company_key)
         if match is not None:
             earlier = self.index.rows.get(match)
             messages = self.messages
@@ -641,58 +708,53 @@ class ImportRun:
                 return
             if duplicates == "update":
                 self.error(batch, number, "", f"{message} {messages['updated']}", kind="duplicate")
+                data = row_dict(row)
                 batch.updates.append((match, data, data.pop("custom"), names, number))
                 batch.updated += 1
                 return
             self.error(batch, number, "", f"{message} {messages['created']}", kind="duplicate")
-        params = self.new_params(data, number)
         if names:
-            batch.tags[id(params)] = names
-        (batch.companies if data["kind"] == COMPANY else batch.persons).append(params)
+            batch.tags[id(row)] = names
+        kind, email = row[KIND], row[EMAIL]
+        (batch.companies if kind == COMPANY else batch.persons).append(row)
         batch.created += 1
-        pending = ("pending", id(params))
-        name_key = _name_key(data["kind"], data["name"], company_key)
-        self.meta[id(params)] = (number, name_key)
-        if data["email"]:
-            self.index.by_email.setdefault(data["email"], pending)
-        self.index.by_name.setdefault(name_key, (pending, bool(data["email"])))
-        if data["kind"] == COMPANY:
-            self.pending_companies.setdefault(data["name"].lower(), params)
-        self.index.rows[pending] = number
+        pending = ("pending", id(row))
+        name_key = _name_key(kind, row[NAME], company_key)
+        self.meta[id(row)] = (number, name_key)
+        index = self.index
+        if email:
+            index.by_email.setdefault(email, pending)
+        index.by_name.setdefault(name_key, (pending, bool(email)))
+        if kind == COMPANY:
+            self.pending_companies.setdefault(row[NAME].lower(), row)
+        index.rows[pending] = number
 
     # Writing
 
     def write(self, batch: _Batch, rows_read: int) -> None:
         record = self.record
+        created = batch.companies + batch.persons
         if not record.dry_run:
-            created = []
-            company_ids = self.insert(batch.companies)
-            for params, new_id in zip(batch.companies, company_ids):
-                created.append((params, new_id))
-            for params in batch.persons:
-                ref = params.get("company_id")
-                if isinstance(ref, dict):
-                    params["company_id"] = ref["id"]
-            person_ids = self.insert(batch.persons)
-            created += list(zip(batch.persons, person_ids))
-            self.link_tags([(new_id, batch.tags[id(params)]) for params, new_id in created
-                            if id(params) in batch.tags])
-            if created:
-                bulk_insert(_member_table(), [{"entity_type": "contact", "record_id": new_id, "user_id": self.user.id}
-                                              for _params, new_id in created])
-            for params, new_id in created:
-                self.settle(params, new_id)
+            self.insert(batch.companies)
+            for row in batch.persons:
+                if isinstance(row[COMPANY_ID], list):
+                    row[COMPANY_ID] = row[COMPANY_ID][ID]
+            self.insert(batch.persons)
+            self.link_tags([(row[ID], batch.tags[id(row)]) for row in created if id(row) in batch.tags])
+            if created:  # the importing user manages them (no notification: it is their own import)
+                user_id = self.user.id
+                bulk_rows(_member_table().name, ("entity_type", "record_id", "user_id"),
+                          [("contact", row[ID], user_id) for row in created])
             self.apply_updates(batch.updates)
         else:
-            for params in batch.companies + batch.persons:
+            for row in created:
                 self.index.fake_id -= 1
-                params["id"] = self.index.fake_id
-            for params in batch.persons:
-                ref = params.get("company_id")
-                if isinstance(ref, dict):
-                    params["company_id"] = ref["id"]
-            for params in batch.companies + batch.persons:
-                self.settle(params, params.pop("id"))
+                row[ID] = self.index.fake_id
+            for row in batch.persons:
+                if isinstance(row[COMPANY_ID], list):
+                    row[COMPANY_ID] = row[COMPANY_ID][ID]
+        for row in created:
+            self.settle(row)
         if batch.errors:
             bulk_insert(ImportRowError.__table__, batch.errors)
         record.rows_done += rows_read
@@ -704,35 +766,33 @@ class ImportRun:
         self.pending_companies.clear()
         write_batch_commit()
 
-    def settle(self, params: dict, new_id: int) -> None:
+    def settle(self, row: list) -> None:
         """A pending contact now has its id: the duplicate index points to it."""
-        pending = ("pending", id(params))
+        new_id = row[ID]
+        pending = ("pending", id(row))
         index = self.index
-        if index.by_email.get(params["email"]) == pending:
-            index.by_email[params["email"]] = new_id
-        number, pending_key = self.meta.pop(id(params))
+        email = row[EMAIL]
+        if email and index.by_email.get(email) == pending:
+            index.by_email[email] = new_id
+        number, pending_key = self.meta.pop(id(row))
         if pending_key is not None and index.by_name.get(pending_key, (None,))[0] == pending:
             del index.by_name[pending_key]
-        index.by_name.setdefault(_name_key(params["kind"], params["name"], params.get("company_id")),
-                                 (new_id, bool(params["email"])))
-        if params["kind"] == COMPANY:
-            index.companies.setdefault(params["name"].lower(), new_id)
+        index.by_name.setdefault(_name_key(row[KIND], row[NAME], row[COMPANY_ID]), (new_id, bool(email)))
+        if row[KIND] == COMPANY:
+            index.companies.setdefault(row[NAME].lower(), new_id)
         index.rows.pop(pending, None)
         index.rows[new_id] = number
-        params["id"] = new_id
 
-    def insert(self, rows: list[dict]) -> list[int]:
+    def insert(self, rows: list[list]) -> None:
         """Insert contacts with ids taken beforehand (no RETURNING, which SQLAlchemy runs
         row by row on SQLite when the order of the ids must be kept), in bulk."""
         if not rows:
-            return []
+            return
         ids = allocate_ids(len(rows), self.record.id)
-        for params, new_id in zip(rows, ids):
-            params["id"] = new_id
+        for row, new_id in zip(rows, ids):
+            row[ID] = new_id
         with search_index_in_bulk(Contact.__table__.name, ids):
-            bulk_insert(Contact.__table__, rows)
-        return ids
-
+            bulk_rows(Contact.__table__.name, COLUMNS, rows)
     def tag_id(self, name: str) -> int:
         key = name.lower()
         if key not in self.tag_ids:
@@ -765,8 +825,11 @@ class ImportRun:
             for key in ("first_name", "last_name", *PLAIN_TARGETS):
                 if key in cells_present and getattr(contact, key) != data[key]:
                     changed[key] = data[key]
-            if data["kind"] == PERSON and data.get("company_id") and contact.company_id != data["company_id"]:
-                changed["company_id"] = data["company_id"]
+            company_id = data.get("company_id")
+            if isinstance(company_id, list):  # a company this batch created
+                company_id = company_id[ID]
+            if data["kind"] == PERSON and company_id and contact.company_id != company_id:
+                changed["company_id"] = company_id
             for key in ("emails", "phones", "websites"):
                 present = {item["value"] for item in getattr(contact, key) or []}
                 added = [item for item in data[key] if item["value"] not in present]
@@ -798,14 +861,47 @@ class ImportRun:
         db.session.flush()
 
     def run(self) -> None:
-        record = self.record
+        """Check and write batch by batch. With many rows and more than one CPU, the checks
+        of the next batches run in worker processes while this one writes."""
+        record, plan = self.record, self.plan
         total = record.rows_total
-        for rows in self.batches():
-            self.now = _stamp()
-            batch = self.check(rows)
-            self.write(batch, len(rows))
-            job_queue.progress(record.rows_done, total, _("%(done)d of %(total)d rows", done=record.rows_done,
-                                                     total=total))
+        connection = db.session.connection()
+        if connection.dialect.name == "sqlite":
+            # A page cache that holds the table's indexes (SQLite's default is 2 MB): the
+            # emails and names arrive in no particular order, so every insert touches
+            # pages all over each index. For this connection only, and only for the run.
+            cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KB}")
+            try:
+                self._run(total)
+            finally:
+                db.session.connection().exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
+            return
+        self._run(total)
+
+    def _run(self, total: int) -> None:
+        record, plan = self.record, self.plan
+        workers = _workers() if total - record.rows_done >= PARALLEL_FROM_ROWS else 0
+        if workers:
+            global _WORKER_PLAN
+            import encodings.idna  # noqa: F401 (imported before the fork: no import lock in the workers)
+            import multiprocessing
+
+            _WORKER_PLAN = plan
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for prepared in pool.imap(_prepare_in_worker, self.batches()):
+                    self._step(prepared, total)
+            _WORKER_PLAN = None
+        else:
+            for rows in self.batches():
+                self._step(plan.prepare(rows), total)
+
+    def _step(self, prepared, total: int) -> None:
+        record = self.record
+        batch = self.check(prepared)
+        self.write(batch, len(prepared))
+        job_queue.progress(record.rows_done, total, _("%(done)d of %(total)d rows", done=record.rows_done,
+                                                 total=total))
 
 
 # Bulk writing
@@ -853,6 +949,24 @@ def bulk_insert(table, rows: list[dict]) -> None:
             marks = ", ".join("?" for _name in names)
             cursor.executemany(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})',
                                [row_values(params) for params in rows])
+    finally:
+        cursor.close()
+
+
+def bulk_rows(table: str, columns, rows: list[list]) -> None:
+    """Insert ``rows`` (lists in ``columns`` order, values as the database takes them) the
+    way ``bulk_insert`` does."""
+    connection = db.session.connection()
+    cursor = connection.connection.cursor()
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    try:
+        if connection.dialect.name == "postgresql":
+            with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _name in columns)
+            cursor.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({marks})', rows)
     finally:
         cursor.close()
 
@@ -937,9 +1051,7 @@ def run_import(import_id: int) -> dict:
     db.session.commit()
     try:
         with force_locale(record.language or "de"):
-            run = ImportRun(record, user)
-            run.now = _stamp()
-            run.run()
+            ImportRun(record, user).run()
     except Exception:
         db.session.rollback()
         record = db.session.get(ContactImport, import_id)
@@ -983,6 +1095,7 @@ def run_revert(import_id: int) -> dict:
     done = 0
     for start in range(0, total, 500):
         chunk = ids[start:start + 500]
+        deleted = []
         for contact in db.session.execute(select(Contact).where(Contact.id.in_(chunk))).scalars().all():
             edited = finished is not None and contact.updated_at is not None and contact.updated_at > finished
             if edited or contact.id in linked:
@@ -990,6 +1103,13 @@ def run_revert(import_id: int) -> dict:
                 contact.import_id = None
                 continue
             records.delete_record("contact", contact, user=user)
+            deleted.append(contact.id)
+        # records.delete_record leaves the record's managers (core_record_member) behind,
+        # and SQLite gives a later record the same id: remove them with the record.
+        if deleted:
+            members = _member_table()
+            db.session.execute(delete(members).where(members.c.entity_type == "contact",
+                                                     members.c.record_id.in_(deleted)))
         db.session.commit()
         done += len(chunk)
         job_queue.progress(done, total)

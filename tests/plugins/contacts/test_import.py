@@ -181,6 +181,13 @@ def test_english_outlook_export(contacts_app, client_for):
     assert _record(contacts_app, import_id).created_count == 1
 
 
+def _job_error(app, record) -> str:
+    from core.models import JobRun
+
+    with app.app_context():
+        return db.session.get(JobRun, record.job_run_id).error
+
+
 def _report(client, import_id) -> list[list[str]]:
     response = client.get(f"/contacts/import/{import_id}/report.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -373,6 +380,8 @@ def test_revert_deletes_what_the_import_created_and_restores_what_it_updated(con
     assert contacts["Anna Alt"].billing_city == "Bonn"
     with contacts_app.app_context():
         assert [t.name for t in tag_service.tags_of("contact", contacts["Anna Alt"].id)] == []
+        members = db.session.execute(select(RecordMember.record_id)).scalars().all()
+        assert sorted(members) == sorted(c.id for c in contacts.values())  # none left of deleted contacts
         assert db.session.execute(select(AuditEntry).where(AuditEntry.event == "records_import_reverted")).scalar()
     page = client.get(f"/contacts/import/{import_id}").get_data(as_text=True)
     assert "1 created contacts were kept" in page
@@ -431,3 +440,37 @@ def test_imports_are_listed_for_their_user_only(contacts_app, client_for):
     assert other.get(f"/contacts/import/{import_id}/report.csv").status_code == 404
     assert other.post(f"/contacts/import/{import_id}/revert").status_code == 404
     assert "meine.csv" in client_for("owner").get("/contacts/import/").get_data(as_text=True)
+
+
+def test_worker_processes_give_the_same_result_as_one_process(contacts_app, client_for, monkeypatch):
+    """Big imports check their next batches in forked worker processes; the result is the
+    same contacts, companies, tags and report as in one process."""
+    monkeypatch.setattr(imports, "BATCH", 50)
+    lines = ["Vorname;Nachname;Firma;E-Mail;Telefon;Land;Tags"]
+    for number in range(400):
+        phone = "+43 1 234567" if number % 3 else f"0221 {100000 + number}"   # some need phonenumbers
+        email = f"p{number}@example.de" if number % 17 else "kaputt"          # some are wrong
+        company = f"Firma {number % 9}" if number % 2 else ""
+        lines.append(f"P{number};Test;{company};{email};{phone};{'Österreich' if number % 3 else 'DE'};T{number % 4}")
+    content = "\n".join(lines).encode("utf-8")
+    client = client_for("user")
+    results = []
+    for parallel_from in (10**9, 100):
+        monkeypatch.setattr(imports, "PARALLEL_FROM_ROWS", parallel_from)
+        monkeypatch.setattr(imports, "_workers", lambda: 2)
+        import_id, _form = run_import(client, content, duplicates="create")
+        record = _record(contacts_app, import_id)
+        assert record.status == "done", _job_error(contacts_app, record)
+        with contacts_app.app_context():
+            contacts = db.session.execute(select(Contact).where(Contact.import_id == import_id)
+                                          .order_by(Contact.id)).scalars().all()
+            tagged = tag_service.names_by_record("contact", [c.id for c in contacts])
+            company_names = {c.id: c.name for c in contacts if c.kind == "company"}
+            summary = [(c.kind, c.name, c.email, c.phone, c.billing_country, company_names.get(c.company_id),
+                        tagged.get(c.id)) for c in contacts]
+        results.append((record.created_count, record.company_count, record.error_count, summary,
+                        [row[:2] + row[3:] for row in _report(client, import_id)]))
+        client.post(f"/contacts/import/{import_id}/revert")  # the next run starts from nothing again
+        assert _contacts(contacts_app) == {}
+    assert results[0] == results[1]
+    assert results[0][:3] == (376, 9, 24)
