@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from core.records import fields as custom_fields
 from core.records import tags as tag_service
-from plugins.contacts.fastpath import FastPath, Layout, phone_rule, string_test, tag_parser
+from plugins.contacts.fastpath import FastPath, Layout, RowPath, as_row, phone_rule, row_fields, string_test, tag_parser
 from plugins.contacts.schemas import CURRENCIES, ContactSchema, normalise_phone
 
 LAYOUT = Layout(first=0, last=1, company=2,
@@ -71,6 +71,20 @@ def test_the_fast_path_accepts_only_what_the_schema_accepts_with_the_same_values
 
 
 @SETTINGS
+@given(st.lists(rows, min_size=1, max_size=8))
+def test_the_rows_the_import_writes_are_the_schemas_values(batch):
+    """``RowPath`` (what the import uses: rows for the database) against the schema too."""
+    schema = ContactSchema()
+    order = row_fields(schema)
+    fast = RowPath(schema, LAYOUT).rows(batch)
+    for row, values in zip(batch, fast):
+        expected = schema_result(schema, row)
+        if values is not None:
+            assert expected is not None, row
+            assert values == as_row(order, expected), row
+
+
+@SETTINGS
 @given(phone_shapes)
 def test_the_phone_rule_gives_what_phonenumbers_gives(text):
     text = text.strip()
@@ -128,3 +142,5 @@ def test_the_fast_path_decides_the_common_rows_itself():
                                  {"kind": "mobile", "value": "+491512345678"}]
     assert fast[1]["kind"] == "company" and fast[1]["name"] == "Schreinerei Groß"
     assert [schema.load(LAYOUT.raw(row)) for row in batch] == fast
+    rows_fast = RowPath(schema, LAYOUT).rows(batch)
+    assert rows_fast == [as_row(row_fields(schema), loaded) for loaded in fast]
