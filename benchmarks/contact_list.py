@@ -16,13 +16,16 @@ few thousand private ones they manage), it measures the first page, a deep page 
 
 Database time is the sum of the time between SQLAlchemy's ``before_cursor_execute`` and
 ``after_cursor_execute`` events (the statement on the server plus the driver), median of
-``--repeat`` runs.
+``--repeat`` runs. On PostgreSQL the server's own planning and execution time of the list
+queries (EXPLAIN ANALYZE) is shown too: on a busy machine the round trips to the server
+process take longer than the queries.
 
     python benchmarks/contact_list.py                         # SQLite, and PostgreSQL if configured
     python benchmarks/contact_list.py --rows 100000 --backend sqlite
     python benchmarks/contact_list.py --backend postgresql --postgresql postgresql://postgres@127.0.0.1:5432/test
     python benchmarks/contact_list.py --plans                 # show the query plans too
     python benchmarks/contact_list.py --backend sqlite --sqlite-file /tmp/contacts.sqlite3  # load once, measure often
+    python benchmarks/contact_list.py --backend postgresql --postgresql-database kontor_bench_kept   # the same
 """
 from __future__ import annotations
 
@@ -139,6 +142,7 @@ def fill(app, rows: int, rng: random.Random) -> dict:
             fields.drop_index(connection, "contacts_contact")
 
         links, members, listed = [], [], 0
+        started = time.perf_counter()
         raw = db.engine.raw_connection()
         try:
             driver = raw.driver_connection
@@ -187,13 +191,19 @@ def fill(app, rows: int, rng: random.Random) -> dict:
             driver.commit()
         finally:
             raw.close()
+        inserted = time.perf_counter()
         with db.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA cache_size = -500000")
             search.create_index(connection, "contacts_contact", ["name", "email"])
             fields.create_index(connection, "contacts_contact")
+        indexed = time.perf_counter()
         if db.engine.dialect.name == "postgresql":
             # What autovacuum does after a bulk load: statistics and the visibility map.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text("VACUUM ANALYZE"))
+        print(f"  rows, tags and managers {inserted - started:.0f} s, search and custom field indexes "
+              f"{indexed - inserted:.0f} s, VACUUM ANALYZE {time.perf_counter() - indexed:.0f} s")
         assert RecordMember  # the member rows were written by COPY / executemany above
         return {**ids, "listed": listed}
 
@@ -209,7 +219,7 @@ def counting(engine):
     def after(conn, cursor, statement, parameters, context, executemany):
         figures["seconds"] += time.perf_counter() - conn.info.pop("bench_started")
         figures["statements"] += 1
-        figures["sql"].append(statement)
+        figures["sql"].append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
@@ -262,7 +272,21 @@ def measure(app, user_id: int, email: str, args: dict, repeat: int) -> dict:
         assert response.status_code == 200, response.status_code
         if attempt:
             requests.append(figures)
-    return {"rows": rows, "list_ms": statistics.median(f["seconds"] for f in lists) * 1000,
+    server_ms = None
+    if engine.dialect.name == "postgresql":
+        # What the server itself spends (planning and execution, EXPLAIN ANALYZE) on the list
+        # queries: the part of the time that does not depend on the client and the machine's load.
+        with engine.connect() as connection:
+            runs = []
+            for _run in range(3):
+                total = 0.0
+                for statement, parameters in lists[-1]["sql"]:
+                    plan = connection.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement,
+                                                      parameters).scalar()
+                    total += plan[0]["Planning Time"] + plan[0]["Execution Time"]
+                runs.append(total)
+            server_ms = statistics.median(runs)
+    return {"rows": rows, "server_ms": server_ms, "list_ms": statistics.median(f["seconds"] for f in lists) * 1000,
             "list_statements": sorted({f["statements"] for f in lists}),
             "request_ms": statistics.median(f["seconds"] for f in requests) * 1000,
             "request_statements": sorted({f["statements"] for f in requests}),
@@ -364,7 +388,8 @@ def run(label: str, database_url: str, rows: int, repeat: int, plans: bool) -> N
                     # Page 10,000 (fewer with fewer rows: a page the plain user has too).
                     args["after"] = str(deep_anchor(app, user_id, args, min(DEEP_PAGE, rows // PAGE_SIZE // 4)))
                 result = measure(app, user_id, email, args, repeat)
-                print(f"    {case:<36} {result['rows']:>2} rows  list queries {result['list_ms']:6.2f} ms "
+                server = f" (server {result['server_ms']:6.2f} ms)" if result["server_ms"] is not None else ""
+                print(f"    {case:<36} {result['rows']:>2} rows  list queries {result['list_ms']:6.2f} ms{server} "
                       f"{'/'.join(map(str, result['list_statements']))} statements   whole request "
                       f"{result['request_ms']:6.2f} ms {'/'.join(map(str, result['request_statements']))} statements")
                 if plans:
@@ -382,6 +407,8 @@ def main() -> None:
                         help="a PostgreSQL server URL (default: KONTOR_TEST_DATABASE_URL)")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--plans", action="store_true", help="print the plan of each page's main query")
+    parser.add_argument("--postgresql-database", help="keep the PostgreSQL database under this name; a later run "
+                                                      "with the same name measures it again without loading")
     parser.add_argument("--sqlite-file", help="keep the SQLite database in this file; a later run with the same "
                                               "file measures it again without loading")
     args = parser.parse_args()
@@ -395,16 +422,18 @@ def main() -> None:
             print("\nPostgreSQL: skipped (no KONTOR_TEST_DATABASE_URL, no --postgresql)")
             return
         server = make_url(args.postgresql).set(drivername="postgresql+psycopg")
-        name = f"kontor_bench_{uuid.uuid4().hex[:8]}"
+        name = args.postgresql_database or f"kontor_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first():
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             run("PostgreSQL", server.set(database=name).render_as_string(hide_password=False), args.rows,
                 args.repeat, args.plans)
         finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if not args.postgresql_database:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
 
 
