@@ -5,7 +5,7 @@ from theirs. The header shows the customer's portal accounts, with "invite" and 
 as customer" for staff who may."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,7 +23,9 @@ bp = Blueprint("records_customers", __name__, url_prefix="/records")
 def overview(entity_type: str, record_id: int):
     declared, customer = records.load(entity_type, record_id)
     if not declared.customer:
-        abort(404)
+        # Not a customer type: its own page is the overview there is.
+        url = records.record_url(declared, record_id)
+        return redirect(url) if url else abort(404)
     tabs = sorted(kontor.hook("customer_tabs", user=current_user, customer=customer),
                   key=lambda tab: (tab.order, str(tab.label)))
     accounts = db.session.execute(select(PortalAccount).where(

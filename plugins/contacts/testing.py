@@ -5,7 +5,9 @@ from core.testing import MatrixDeclarations
 def _contact():
     from plugins.contacts.models import Contact
 
-    return Contact(kind="person", first_name="Matrix", last_name="Contact", name="Matrix Contact")
+    # With a photo, so the photo route has something to answer.
+    return Contact(kind="person", first_name="Matrix", last_name="Contact", name="Matrix Contact",
+                   photo=b"\x89PNG\r\n\x1a\n", photo_type="image/png")
 
 
 MATRIX = MatrixDeclarations(
