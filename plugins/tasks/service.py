@@ -135,7 +135,8 @@ def unlink_tasks(record_type: str, record_id: int) -> None:
 def sync_reminder(task: Task, actor=None) -> None:
     """Make the task's reminder match its due time, alert, responsible user and status: the
     old one goes; an open task with an alert and a due time still ahead gets a new one at
-    the alert time (at once, when that has passed already)."""
+    the alert time (at once, when that has passed already). A task has no other reminders:
+    its entity type does not offer the reminders tab."""
     reminders.forget(ENTITY_TYPE, task.id)
     offset = ALERTS.get(task.alert)
     responsible = _user(task.responsible_id)
