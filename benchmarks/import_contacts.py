@@ -153,18 +153,37 @@ def run_once(database_url: str, csv_path: Path, rows: int, bad: int, label: str)
             db.session.add(record)
             db.session.commit()
             import_id = record.id
-            started = time.perf_counter()
+            started, cpu_before = time.perf_counter(), os.times()
             imports.run_import(import_id)
-            elapsed = time.perf_counter() - started
+            elapsed, cpu_after = time.perf_counter() - started, os.times()
+            cpu = sum(after - before for after, before in zip(cpu_after[:4], cpu_before[:4]))
             record = db.session.get(ContactImport, import_id)
             contacts = db.session.query(Contact).count()
             print(f"{label}: {rows:,} rows in {elapsed:.2f} s = {rows / elapsed:,.0f} rows/s "
                   f"(created {record.created_count:,} + {record.company_count:,} companies, "
                   f"skipped {record.skipped_count:,}, errors {record.error_count:,} of {bad:,} planted; "
-                  f"{contacts:,} contacts in the table)")
+                  f"{contacts:,} contacts in the table); CPU of this process and its workers {cpu:.1f} s, "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
             db.session.remove()
             db.engine.dispose()
     return rows / elapsed
+
+
+def calibration() -> float:
+    """How fast the machine is right now: ContactSchema.load of a ten-field row, rows/s
+    (~23,000 when this machine was idle), so that figures taken on a busy machine can be
+    read against it."""
+    from plugins.contacts.schemas import ContactSchema
+
+    schema = ContactSchema()
+    row = {"first_name": "Jürgen", "last_name": "Müller", "billing_street": "Hauptstraße 5",
+           "billing_postcode": "50667", "billing_city": "Köln", "billing_country": "DE",
+           "emails": [{"kind": "work", "value": "j.mueller@example.de"}], "description": "Kunde",
+           "currency": "EUR", "websites": [{"kind": "website", "value": "https://example.de"}]}
+    count, started = 3000, time.perf_counter()
+    for _ in range(count):
+        schema.load(row)
+    return count / (time.perf_counter() - started)
 
 
 def postgres_database(server_url: str):
@@ -202,7 +221,8 @@ def main() -> None:
         csv_path = Path(folder) / "kontakte.csv"
         rows, bad = generate(args.rows, rng)
         write_csv(csv_path, rows)
-        print(f"{args.rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB, {bad:,} with a deliberate error")
+        print(f"{args.rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB, {bad:,} with a deliberate error; "
+              f"calibration: ContactSchema.load runs at {calibration():,.0f} rows/s now (~23,000 idle)")
         if args.backend in ("both", "sqlite"):
             run_once(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", csv_path, args.rows, bad, "SQLite")
         if args.backend in ("both", "postgresql"):

@@ -734,6 +734,15 @@ class ImportRun:
     def write(self, batch: _Batch, rows_read: int) -> None:
         record = self.record
         created = batch.companies + batch.persons
+        connection = db.session.connection()
+        cache_size = None
+        if connection.dialect.name == "sqlite":
+            # A page cache that holds the table's indexes while the batch is written
+            # (SQLite's default is 2 MB): emails and names arrive in no order, so every
+            # insert touches pages all over each index. Back to the default before the
+            # commit, so the pooled connection does not keep the memory.
+            cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KB}")
         if not record.dry_run:
             self.insert(batch.companies)
             for row in batch.persons:
@@ -764,6 +773,8 @@ class ImportRun:
         record.skipped_count += batch.skipped
         record.error_count += batch.failed
         self.pending_companies.clear()
+        if cache_size is not None:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
         write_batch_commit()
 
     def settle(self, row: list) -> None:
@@ -865,22 +876,6 @@ class ImportRun:
         of the next batches run in worker processes while this one writes."""
         record, plan = self.record, self.plan
         total = record.rows_total
-        connection = db.session.connection()
-        if connection.dialect.name == "sqlite":
-            # A page cache that holds the table's indexes (SQLite's default is 2 MB): the
-            # emails and names arrive in no particular order, so every insert touches
-            # pages all over each index. For this connection only, and only for the run.
-            cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-            connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KB}")
-            try:
-                self._run(total)
-            finally:
-                db.session.connection().exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
-            return
-        self._run(total)
-
-    def _run(self, total: int) -> None:
-        record, plan = self.record, self.plan
         workers = _workers() if total - record.rows_done >= PARALLEL_FROM_ROWS else 0
         if workers:
             global _WORKER_PLAN
