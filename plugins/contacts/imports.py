@@ -93,7 +93,7 @@ from core.records import tags as tag_service
 from core.records.imports import MAX_BYTES, MAX_MB, ImportProblem, _cell
 from core.records.models import Tag, TagLink
 from plugins.contacts.fastpath import (COMPANY_NAME, FIRST_NAME, LAST_NAME, Layout, RowPath, as_row, row_fields,
-                                      string_test, tag_parser)
+                                      json_texts, string_test, tag_parser)
 from plugins.contacts.models import COMPANY, PERSON, Contact, ContactImport, ImportChange, ImportRowError
 from plugins.contacts.schemas import ContactSchema, EMAIL_KINDS, PHONE_KINDS
 
@@ -374,7 +374,7 @@ class Plan:
         cells_list = [self.clean(kept) if kept is not None else None for number, kept in batch]
         good = [cells for cells in cells_list if cells is not None]
         loaded = iter(self.row_path.rows(good))
-        layout, tags_cell, dumps = self.layout, self.tags_cell, json.dumps
+        layout, tags_cell = self.layout, self.tags_cell
         result = []
         for number, cells in zip(numbers, cells_list):
             if cells is None:
@@ -384,7 +384,7 @@ class Plan:
             row = self.full_row(values) if values is not None else None
             custom = self.custom_fast(cells) if self.custom or self.custom_defaults or self.required_unmapped else {}
             if custom and row is not None:
-                row[CUSTOM] = dumps(custom)
+                row[CUSTOM] = json_texts(custom)
             names = []
             if tags_cell is not None and cells[tags_cell]:
                 names = self.parse_tags(cells[tags_cell])

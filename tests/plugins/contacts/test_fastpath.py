@@ -144,3 +144,16 @@ def test_the_fast_path_decides_the_common_rows_itself():
     assert [schema.load(LAYOUT.raw(row)) for row in batch] == fast
     rows_fast = RowPath(schema, LAYOUT).rows(batch)
     assert rows_fast == [as_row(row_fields(schema), loaded) for loaded in fast]
+
+
+@SETTINGS
+@given(st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=4),
+       st.lists(st.tuples(st.sampled_from(["work", "home"]), st.text(max_size=20)), max_size=3))
+def test_the_json_of_rows_is_what_json_dumps_writes(custom, items):
+    import json
+
+    from plugins.contacts.fastpath import json_items, json_texts
+
+    assert json_texts(custom) == json.dumps(custom)
+    listed = [{"kind": kind, "value": value} for kind, value in items]
+    assert json_items(listed) == json.dumps(listed)
