@@ -85,6 +85,7 @@ import json
 import operator
 import os
 import re
+import threading
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -559,6 +560,7 @@ class _Batch:
 PARALLEL_FROM_ROWS = 20_000
 IMPORT_CACHE_KB = 256 * 1024
 _WORKER_PLAN = None
+_FORK_LOCK = threading.Lock()
 
 
 def _prepare_in_worker(batch):
@@ -898,11 +900,13 @@ class ImportRun:
             import encodings.idna  # noqa: F401 (imported before the fork: no import lock in the workers)
             import multiprocessing
 
-            _WORKER_PLAN = plan
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with _FORK_LOCK:  # two imports at once: each forks its workers with its own plan
+                _WORKER_PLAN = plan
+                pool = multiprocessing.get_context("fork").Pool(workers)
+                _WORKER_PLAN = None
+            with pool:
                 for prepared in pool.imap(_prepare_in_worker, self.batches()):
                     self._step(prepared, total)
-            _WORKER_PLAN = None
         else:
             for rows in self.batches():
                 self._step(plan.prepare(rows), total)
