@@ -137,6 +137,9 @@ def fill(app, rows: int, rng: random.Random) -> dict:
         db.session.commit()
         tag_ids = [(tag.id, share) for tag, (_name, share) in zip(tags, TAGS)]
         ids = {"owner": owner.id, "user": plain.id, "others": [user.id for user in others]}
+        # No transaction of this session may stay open during the load: on PostgreSQL its
+        # snapshot would keep VACUUM from marking the new rows visible to all (index-only scans).
+        db.session.close()
         with db.engine.begin() as connection:
             search.drop_index(connection, "contacts_contact")
             fields.drop_index(connection, "contacts_contact")
@@ -161,7 +164,7 @@ def fill(app, rows: int, rng: random.Random) -> dict:
                             links.append((tag_id, number))
                     if row[23] in ("private", "restricted"):
                         if listed < LISTED and rng.random() < 0.02:
-                            members.append(("contact", number, plain.id))
+                            members.append(("contact", number, ids["user"]))
                             listed += 1
                         else:
                             members.append(("contact", number, rng.choice(ids["others"])))
