@@ -31,8 +31,9 @@ Duplicates
 
 Resume
     Rows are written in batches of ``BATCH`` rows; each batch is committed together with
-    ``ContactImport.rows_done``. If the job dies, "Resume" starts it again after the last
-    committed row, so no row is imported twice.
+    ``ContactImport.rows_done``. If the job fails, or its process was killed (the import is
+    still "running" but no batch was committed for ``STALE_AFTER``), "Resume" starts it
+    again after the last committed row, so no row is imported twice.
 
 Revert
     Deletes the contacts the import created (through ``records.delete_record``, so their
@@ -87,7 +88,7 @@ import os
 import re
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from contextlib import contextmanager
@@ -117,6 +118,7 @@ from plugins.contacts.schemas import ContactSchema, EMAIL_KINDS, PHONE_KINDS
 bp = Blueprint("contacts_import", __name__, url_prefix="/contacts/import", template_folder="templates")
 
 BATCH = 10_000
+STALE_AFTER = timedelta(minutes=10)
 PREVIEW_ROWS = 5
 IMPORT_JOB, REVERT_JOB = "contacts.import", "contacts.import_revert"
 DUPLICATE_CHOICES = {"skip": _l("Skip the row"), "update": _l("Update the existing contact"),
@@ -1056,7 +1058,7 @@ def run_import(import_id: int) -> dict:
     """The job ``contacts.import``: import the rows after ``rows_done``."""
     record = db.session.get(ContactImport, import_id)
     if record is None or record.status not in ("queued", "running", "failed"):
-        return {"skipped": True}
+        return {"skipped": True}  # reverted, or done by an earlier run
     user = _user(record.user_id)
     if user is None:
         record.status = "failed"
@@ -1286,8 +1288,16 @@ def show(import_id: int):
     return render_template("contacts/import/show.html", record=record, run=run, running=running,
                            problems=problems, report_count=report_count, status_labels=STATUS_LABELS,
                            duplicate_choices=DUPLICATE_CHOICES,
-                           can_resume=record.status == "failed" and not running,
+                           can_resume=interrupted(record) and not (running and record.status == "failed"),
                            can_revert=record.status == "done" and not record.dry_run and not running)
+
+
+def interrupted(record: ContactImport) -> bool:
+    """Failed, or killed with its process: "running" (or never started) and no batch
+    committed for ``STALE_AFTER`` (a batch takes seconds)."""
+    if record.status == "failed":
+        return True
+    return record.status in ("queued", "running") and record.updated_at < _stamp() - STALE_AFTER
 
 
 @bp.get("/<int:import_id>/report.csv")
@@ -1318,7 +1328,7 @@ def _safe_name(name: str) -> str:
 @require("contacts.import")
 def resume(import_id: int):
     record = _own_import(import_id)
-    if record.status != "failed":
+    if not interrupted(record):
         flash(_("Only an interrupted import can be resumed."), "warning")
         return redirect(url_for("contacts_import.show", import_id=record.id))
     record.status = "queued"

@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 
 from core import db
@@ -274,6 +275,36 @@ def test_a_resumed_import_continues_after_the_last_saved_batch(contacts_app, cli
         companies = db.session.execute(select(Contact.name).where(Contact.kind == "company")).scalars().all()
     assert sorted(persons) == sorted(f"p{number}@example.com" for number in range(200))
     assert sorted(companies) == sorted(f"Firma {number}" for number in range(7))
+
+
+def test_an_import_whose_process_was_killed_can_be_resumed(contacts_app, client_for, monkeypatch):
+    """A killed process leaves the import "running"; once no batch came for a while, the
+    page offers to resume it."""
+    from datetime import datetime, timedelta, timezone
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    client = client_for("user")
+    content = b"Vorname;Nachname\nA;Eins\nB;Zwei\nC;Drei\n"
+    import_id, _form = run_import(client, content)
+    with contacts_app.app_context():  # as if the process had died after the first batch
+        last = db.session.execute(select(Contact).where(Contact.name == "C Drei")).scalar_one()
+        db.session.execute(sql_delete(RecordMember).where(RecordMember.record_id == last.id))
+        db.session.delete(last)
+        record = db.session.get(ContactImport, import_id)
+        record.status, record.rows_done, record.created_count = "running", 2, 2
+        db.session.commit()
+    assert 'id="resume-import"' not in client.get(f"/contacts/import/{import_id}").get_data(as_text=True)
+    assert client.post(f"/contacts/import/{import_id}/resume").status_code == 302
+    assert _record(contacts_app, import_id).status == "running"  # too early: not resumed
+    with contacts_app.app_context():
+        record = db.session.get(ContactImport, import_id)
+        record.updated_at = datetime.now(timezone.utc) - timedelta(minutes=11)
+        db.session.commit()
+    assert 'id="resume-import"' in client.get(f"/contacts/import/{import_id}").get_data(as_text=True)
+    client.post(f"/contacts/import/{import_id}/resume")
+    record = _record(contacts_app, import_id)
+    assert (record.status, record.rows_done, record.created_count) == ("done", 3, 3)
+    assert sorted(_contacts(contacts_app)) == ["A Eins", "B Zwei", "C Drei"]
 
 
 @pytest.mark.parametrize("policy", ["skip", "update", "create"])
