@@ -1134,6 +1134,7 @@ def run_revert(import_id: int) -> dict:
     record.status = "reverted"
     record.kept_count = kept
     db.session.commit()
+    Path(record.path).unlink(missing_ok=True)  # nothing more can be done with the file
     return {"deleted": total - kept, "kept": kept, "restored": len(changes)}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 
 import pytest
@@ -406,6 +407,7 @@ def test_revert_deletes_what_the_import_created_and_restores_what_it_updated(con
     assert response.status_code == 302
     record = _record(contacts_app, import_id)
     assert (record.status, record.kept_count) == ("reverted", 1)
+    assert not os.path.exists(record.path)  # the uploaded file is gone with the import
     contacts = _contacts(contacts_app)
     assert set(contacts) == {"Anna Alt", "Carla Christ-Neu"}
     assert contacts["Anna Alt"].billing_city == "Bonn"
