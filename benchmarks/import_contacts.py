@@ -95,7 +95,7 @@ def generate(rows: int, rng: random.Random) -> tuple[list[list[str]], int]:
             elif mistake == 1 and row[0]:
                 row[1] = ""
             elif mistake == 2:
-                row[4] = "12"
+                row[4] = "unbekannt"
             else:
                 row[9] = "Atlantis"
             if mistake == 1 and not row[0]:
