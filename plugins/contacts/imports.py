@@ -72,7 +72,7 @@ Speed (target: 50,000 rows/s on SQLite and PostgreSQL; ``benchmarks/import_conta
       table's nine indexes in memory. PostgreSQL: the trigram GIN index halves COPY's speed
       (20,500 rows/s without it, 11,900 with it, for the bare insert) and is kept as it is.
     * Measured (``python benchmarks/import_contacts.py``, 100,000 rows, machine shared with
-      other work): ~8,000 rows/s on SQLite and ~6,300 on PostgreSQL for the whole import,
+      other work): 6,000-9,700 rows/s on SQLite and 4,800-6,300 on PostgreSQL for the whole import,
       against a floor of 17,500 / 11,900 rows/s for inserting the same contacts alone into
       this table with its indexes. The 50,000 rows/s target is not reached: the contacts
       table's indexes (nine B-trees plus the search index) bound it below that.
