@@ -83,14 +83,21 @@ def blueprints() -> list:
 
 def delete_record(entity_type_name: str, record, keep_files: bool = False, user=None) -> None:
     """Delete ``record`` and what the record services hold of it: notes, tags, links (the
-    linked records stay), reminders; its files are deleted too unless ``keep_files``. Its
+    linked records stay), reminders, its listed users; its files are deleted too unless ``keep_files``. Its
     timeline keeps a "deleted" entry. The caller commits."""
     import importlib
 
     from core.db import db
 
+    from sqlalchemy import delete
+
+    from core.models import RecordMember
+
     for name in SERVICES:
         importlib.import_module(f"core.records.{name}").forget(entity_type_name, record.id, keep_files=keep_files)
+    # Its listed users go too: a later record with the same id must not inherit them.
+    db.session.execute(delete(RecordMember).where(RecordMember.entity_type == entity_type_name,
+                                                  RecordMember.record_id == record.id))
     db.session.delete(record)
 
 

@@ -245,3 +245,15 @@ def test_demo_data_fills_an_empty_contacts_table_once(contacts_app, client_for):
     assert saved["Jörg Weber"].phone == "+4989765432"
     page = client_for("user").get(f"/records/contact/{saved['Müller Bau GmbH'].id}/overview").get_data(as_text=True)
     assert "Bernd Schulz" in page
+
+
+def test_a_deleted_contact_leaves_no_managers_behind(contacts_app, client_for):
+    """Ids may be used again (SQLite reuses the highest): a new contact must not inherit the
+    deleted one's managers, who would see it although it is private."""
+    from core.models import RecordMember
+
+    client_for("user").post("/contacts/new", data={**PERSON, "access_mode": "private", "company": ""})
+    anna = contacts(contacts_app)["Anna Müller"]
+    assert client_for("user").post(f"/contacts/{anna.id}/delete").status_code == 302
+    with contacts_app.app_context():
+        assert db.session.scalars(select(RecordMember).where(RecordMember.entity_type == "contact")).all() == []
