@@ -48,3 +48,16 @@ def paginate(query: Select, model, sort_columns: dict[str, Any], sort: str, dire
     next_after = rows[page_size - 1].id if len(rows) > page_size else None
     return Page(rows=rows[:page_size], next_after=next_after, sort=sort, direction=direction,
                 first=anchor_id is None)
+
+
+def move(rows: list, row, direction: str) -> None:
+    """Move ``row`` one place ``"up"`` or ``"down"`` among ``rows`` (in their shown order) and
+    renumber every row's ``position``, so equal positions of old rows cannot keep the order
+    stuck. The caller commits."""
+    ordered = list(rows)
+    index = ordered.index(row)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, item in enumerate(ordered):
+        item.position = position

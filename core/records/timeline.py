@@ -22,6 +22,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
+from core import listing
 from core.access import require
 from core.db import db, utcnow
 from core.i18n import parse_local_datetime
@@ -304,14 +305,7 @@ def _change_categories() -> None:
         category.name = name
         flash(_("Category renamed."), "success")
     elif op in ("up", "down"):
-        ordered = categories()
-        index = ordered.index(category)
-        other = index - 1 if op == "up" else index + 1
-        if 0 <= other < len(ordered):
-            ordered[index], ordered[other] = ordered[other], ordered[index]
-        # Renumber all, so equal positions of old rows cannot keep the order stuck.
-        for position, row in enumerate(ordered):
-            row.position = position
+        listing.move(categories(), category, op)
     elif op == "delete":
         # Events of the category stay; their category_id becomes NULL (ondelete SET NULL),
         # which SQLite only does with foreign keys on, so clear it here too.

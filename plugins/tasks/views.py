@@ -8,7 +8,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import func, select, update
 
-from core import access, db, has_permission, records, require
+from core import access, db, has_permission, listing, records, require
 from core.forms import form_fields
 from core.records import search
 from plugins.tasks import service
@@ -309,13 +309,7 @@ def _change_category() -> None:
     elif category is None:
         abort(404)
     elif op in ("up", "down"):
-        ordered = list(_categories())
-        index = ordered.index(category)
-        other = index - 1 if op == "up" else index + 1
-        if 0 <= other < len(ordered):
-            ordered[index], ordered[other] = ordered[other], ordered[index]
-        for position, row in enumerate(ordered):
-            row.position = position
+        listing.move(_categories(), category, op)
     elif op == "delete":
         # Its tasks keep going without a category (SQLite enforces no ON DELETE SET NULL).
         db.session.execute(update(Task).where(Task.category_id == category.id).values(category_id=None))
