@@ -18,7 +18,7 @@ from core.models import AuditEntry, RecordMember
 from core.records.models import FieldDefinition
 from core.records import tags as tag_service
 from plugins.contacts import imports
-from plugins.contacts.models import Contact, ContactImport, ImportRowError
+from plugins.contacts.models import Contact, ContactImport
 
 
 def _upload(client, content: bytes, name: str = "kontakte.csv"):
