@@ -32,6 +32,7 @@ def paginate(query: Select, model, sort_columns: dict[str, Any], sort: str, dire
     direction = "desc" if direction == "desc" else "asc"
     column = sort_columns[sort]
     pk = model.id
+    unanchored = query
     anchor_id = None
     if after:
         try:
@@ -45,6 +46,9 @@ def paginate(query: Select, model, sort_columns: dict[str, Any], sort: str, dire
         query = query.where(position < anchor if direction == "desc" else position > anchor)
     order = (column.desc(), pk.desc()) if direction == "desc" else (column.asc(), pk.asc())
     rows = list(db.session.execute(query.order_by(*order).limit(page_size + 1)).scalars())
+    if not rows and anchor_id is not None and db.session.get(model, anchor_id) is None:
+        # The previous page's last row was deleted meanwhile: start again at the first page.
+        return paginate(unanchored, model, sort_columns, sort, direction, None, page_size)
     next_after = rows[page_size - 1].id if len(rows) > page_size else None
     return Page(rows=rows[:page_size], next_after=next_after, sort=sort, direction=direction,
                 first=anchor_id is None)

@@ -55,6 +55,16 @@ def test_a_broken_page_link_starts_at_the_first_page(app, owner_client):
     assert len(_subjects(page)) == 3
 
 
+def test_a_page_link_whose_row_was_deleted_starts_at_the_first_page(app, owner_client):
+    _add_messages(app, 30)
+    with app.app_context():
+        last = db.session.get(OutboxMessage, 25)
+        db.session.delete(last)
+        db.session.commit()
+    page = owner_client.get("/admin/outbox?sort=subject&dir=asc&after=25").get_data(as_text=True)
+    assert _subjects(page)[:2] == ["Message 000", "Message 001"]
+
+
 def test_empty_list_shows_an_empty_state(owner_client):
     page = owner_client.get("/admin/outbox", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "The outbox is empty." in page
