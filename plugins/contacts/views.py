@@ -20,6 +20,7 @@ from core.forms import translate_errors
 from core.records import fields as custom_fields
 from core.records import search, tags
 from core.records.merge import merge as merge_records
+from plugins.contacts import companies
 from plugins.contacts.models import COMPANY, PERSON, Contact, ContactType, Temperature
 from plugins.contacts.schemas import (CURRENCIES, EMAIL_KINDS, KIND_LABELS, PHONE_KINDS, WEBSITE_KINDS,
                                       ContactSchema, show_phone)
@@ -73,15 +74,6 @@ def _row_errors(messages: dict, positions: list[int]) -> dict:
     """The schema's errors of list items (by item index) keyed by form position."""
     return {positions[index]: translate_errors(item) for index, item in messages.items()
             if isinstance(index, int) and index < len(positions)}
-
-
-def _company_by_name(name: str) -> Contact | None:
-    """The visible company of that name, if exactly one."""
-    # Exact name: served by the name index, at any size of the table.
-    query = access.filter_query(select(Contact), current_user, "contacts.view", "contact").where(
-        Contact.kind == COMPANY, Contact.name == name.strip()).limit(2)
-    found = db.session.execute(query).scalars().all()
-    return found[0] if len(found) == 1 else None
 
 
 def _read_photo(upload) -> tuple[bytes, str]:
@@ -143,10 +135,9 @@ def _load_form(contact: Contact | None):
     except ValidationError as exc:
         errors["tags"] = translate_errors(exc.messages)
     if values["kind"] != COMPANY and company_name:
-        company = _company_by_name(company_name)
+        company = companies.find(company_name, current_user)
         if company is not None and contact is not None and company.id == contact.id:
             errors["company"] = [_("A contact cannot belong to itself.")]
-        form["company_record"] = company
     if form["access_mode"] not in ACCESS_LABELS:
         errors["access_mode"] = [_("Choose one of the offered values.")]
     upload = request.files.get("photo")
@@ -174,7 +165,7 @@ def possible_duplicates(data: dict, company_name: str, exclude_id: int | None = 
     if data["kind"] == COMPANY:
         conditions.append(same_name & (Contact.kind == COMPANY))
     else:
-        company = _company_by_name(company_name) if company_name else None
+        company = companies.find(company_name, current_user) if company_name else None
         conditions.append(same_name & (Contact.kind == PERSON)
                           & (Contact.company_id == company.id if company else Contact.company_id.is_(None)))
     query = access.filter_query(select(Contact), current_user, "contacts.view", "contact").where(or_(*conditions))
@@ -193,13 +184,10 @@ def _save(contact: Contact | None, data: dict, form: dict) -> Contact:
     if creating:
         contact = Contact(access_mode=form["access_mode"])
     if data["kind"] != COMPANY and form["company"]:
-        company = form.get("company_record")
-        if company is None:
-            company = Contact(kind=COMPANY, name=form["company"], access_mode=form["access_mode"],
-                              currency=data["currency"] or settings.get("contacts.default_currency"))
-            db.session.add(company)
-            db.session.flush()
-            access.set_members("contact", company, [current_user.id], actor=current_user)
+        company, created = companies.find_or_create(
+            form["company"], form["access_mode"], data["currency"] or settings.get("contacts.default_currency"),
+            [current_user.id], user=current_user, actor=current_user)
+        if created:
             flash(_("The company %(name)s was created too.", name=company.name), "info")
         data["company_id"] = company.id
     else:

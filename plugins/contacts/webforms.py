@@ -31,6 +31,7 @@ from core.i18n import DEFAULT_LANGUAGE
 from core.records import entity_type, tags, timeline
 from core.records import fields as custom_fields
 from core.records.models import Note
+from plugins.contacts import companies
 from plugins.contacts.models import COMPANY, PERSON, Contact, WebForm
 from plugins.contacts.schemas import ContactSchema
 
@@ -368,11 +369,9 @@ def create_contact(form: WebForm, submission: Submission) -> Contact:
     custom_fields.store(contact, submission.custom)
     db.session.add(contact)
     if company_name:
-        company = Contact(kind=COMPANY, name=company_name, access_mode=declared.default_access, currency=currency)
-        db.session.add(company)
-        db.session.flush()
+        # An existing company of that name is linked, so repeated messages make no duplicates.
+        company, _created = companies.find_or_create(company_name, declared.default_access, currency, managers)
         contact.company_id = company.id
-        access.set_members(ENTITY, company, managers)
     db.session.flush()
     access.set_members(ENTITY, contact, managers)
     tags.set_tags(ENTITY, contact.id, tags.parse_names(form.tags))

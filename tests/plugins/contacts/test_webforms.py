@@ -201,6 +201,16 @@ def test_a_person_naming_a_company_belongs_to_a_new_company(app, form):
         assert access.members("contact", company.id) == [user_id(app, "mia@example.com")]
 
 
+def test_a_second_person_of_the_same_company_makes_no_second_company(app, form):
+    client(app).post(f"/forms/{form[1]}", data={**VISITOR, "company": "Muster AG"})
+    client(app).post(f"/forms/{form[1]}", data={**VISITOR, "first_name": "Max", "email": "max@example.org",
+                                              "company": "Muster AG"})
+    with app.app_context():
+        company = db.session.scalars(select(Contact).where(Contact.kind == "company")).one()
+        persons = db.session.scalars(select(Contact).where(Contact.kind == "person")).all()
+        assert len(persons) == 2 and {person.company_id for person in persons} == {company.id}
+
+
 def test_a_redirect_follows_a_valid_submission(app, form):
     with app.app_context():
         db.session.get(WebForm, form[0]).redirect_url = "https://www.example.com/danke"
