@@ -84,6 +84,19 @@ def customer_entity_types() -> dict:
             if et.customer and kontor.is_enabled(module)}
 
 
+def is_customer(record) -> bool:
+    """Whether ``record`` (of a customer type) is a customer. A type whose records are not all
+    customers says which are with an ``is_customer`` hybrid property on its model (Python and
+    SQL, see ``customer_condition``); without one, every record is."""
+    return bool(getattr(record, "is_customer", True))
+
+
+def customer_condition(declared):
+    """The SQL condition for the records of the customer type ``declared`` that are
+    customers, or ``None`` when all are."""
+    return getattr(declared.model, "is_customer", None)
+
+
 def customer_of(account):
     """The customer record ``account`` belongs to, or ``None``."""
     declared = customer_entity_types().get(account.customer_type)

@@ -313,7 +313,11 @@ def _customer_choices() -> list[tuple[str, str]]:
     for name, declared in sorted(portal.customer_entity_types().items()):
         model = declared.model
         order = model.name if hasattr(model, "name") else model.id
-        for record in db.session.execute(select(model).order_by(order).limit(CUSTOMER_CHOICES_LIMIT)).scalars():
+        query = select(model).order_by(order).limit(CUSTOMER_CHOICES_LIMIT)
+        condition = portal.customer_condition(declared)
+        if condition is not None:
+            query = query.where(condition)
+        for record in db.session.execute(query).scalars():
             choices.append((f"{name}:{record.id}", f"{declared.label}: {records.title(declared, record)}"))
     return choices
 
@@ -344,8 +348,8 @@ def choose_customer():
 def invite(entity_type: str, record_id: int):
     declared = portal.customer_entity_types().get(entity_type)
     customer = db.session.get(declared.model, record_id) if declared is not None else None
-    if customer is None:
-        abort(404)
+    if customer is None or not portal.is_customer(customer):
+        abort(404)  # e.g. a person who belongs to a company: invite them through the company
     schema = InviteSchema()
     # Prefilled from a link (e.g. a contact person on the customer overview).
     errors, values = {}, {"language": "de", "name": request.args.get("name", ""), "email": request.args.get("email", "")}

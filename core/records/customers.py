@@ -9,7 +9,7 @@ from flask import Blueprint, abort, redirect, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import records
+from core import portal, records
 from core.access import has_permission
 from core.auth.models import PortalAccount
 from core.db import db
@@ -22,8 +22,9 @@ bp = Blueprint("records_customers", __name__, url_prefix="/records")
 @records.record_route("view")
 def overview(entity_type: str, record_id: int):
     declared, customer = records.load(entity_type, record_id)
-    if not declared.customer:
-        # Not a customer type: its own page is the overview there is.
+    if not declared.customer or not portal.is_customer(customer):
+        # Not a customer (a type that has none, or e.g. a person who belongs to a company):
+        # its own page is the overview there is.
         url = records.record_url(declared, record_id)
         return redirect(url) if url else abort(404)
     tabs = sorted(kontor.hook("customer_tabs", user=current_user, customer=customer),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import RecordAccessMixin, TimestampMixin, db
@@ -88,10 +89,15 @@ class Contact(RecordAccessMixin, CustomFieldsMixin, TimestampMixin, db.Model):
     def is_company(self) -> bool:
         return self.kind == COMPANY
 
-    @property
+    @hybrid_property
     def is_customer(self) -> bool:
         """Companies, and persons without a company, are customers (portal, overview)."""
         return self.kind == COMPANY or self.company_id is None
+
+    @is_customer.inplace.expression
+    @classmethod
+    def _is_customer_expression(cls):
+        return or_(cls.kind == COMPANY, cls.company_id.is_(None))
 
 
 def display_name(kind: str, name: str, first_name: str, last_name: str) -> str:

@@ -207,8 +207,13 @@ def test_the_customer_overview_shows_every_tab_and_the_portal_buttons(contacts_a
     assert "Log in as Anna Müller" in page
     # A person of a company is not a customer of its own.
     anna = contacts(contacts_app)["Anna Müller"]
-    assert owner.get(f"/records/contact/{anna.id}/overview").status_code == 200  # still a page...
+    overview = owner.get(f"/records/contact/{anna.id}/overview")
+    assert overview.status_code == 302 and overview.headers["Location"].endswith(f"/contacts/{anna.id}")
     assert 'id="customer-overview-link"' not in owner.get(f"/contacts/{anna.id}").get_data(as_text=True)
+    # ... nor a portal customer: the invite goes through her company.
+    assert owner.get(f"/admin/portal-accounts/invite/contact/{anna.id}").status_code == 404
+    chooser = owner.get("/admin/portal-accounts/").get_data(as_text=True)
+    assert f'value="contact:{company.id}"' in chooser and f'value="contact:{anna.id}"' not in chooser
 
 
 def test_a_configured_tile_server_shows_the_map_and_is_allowed_by_the_csp(contacts_app, client_for):
