@@ -14,6 +14,13 @@ dropped afterwards.
 
     python benchmarks/import_contacts.py                     # 100,000 rows, both databases
     python benchmarks/import_contacts.py --rows 20000 --backend sqlite
+    python benchmarks/import_contacts.py --floor              # and the database's own share
+
+``--floor`` then writes what the import wrote (its contacts, their managers and tag links)
+again into the emptied tables, batch by batch and the way the import writes (COPY or
+``executemany`` through the DBAPI connection, the SQLite search index in bulk, a commit per
+batch), and prints that rate: the database's work alone, with the contacts table's indexes
+and search index, which no import into this table can beat.
 """
 from __future__ import annotations
 
@@ -124,7 +131,55 @@ def build_app(database_url: str, instance: Path):
     return app
 
 
-def run_once(database_url: str, csv_path: Path, rows: int, bad: int, label: str) -> float:
+def write_floor(label: str) -> None:
+    """Time writing the imported rows again into the emptied tables (see the docstring)."""
+    from core import db
+    from plugins.contacts import imports
+
+    tables = [("contacts_contact", imports.COLUMNS), ("core_record_member", ("entity_type", "record_id", "user_id")),
+              ("core_tag_link", ("tag_id", "record_id"))]
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    cursor = connection.connection.cursor()
+    saved = {}
+    for table, columns in tables:
+        quoted = ", ".join(f'"{name}"' for name in columns)
+        if postgres:  # as text, the form COPY takes back
+            with cursor.copy(f'COPY (SELECT {quoted} FROM "{table}" ORDER BY 2, 1) TO STDOUT') as copy:
+                saved[table] = list(copy.rows())
+        else:
+            saved[table] = cursor.execute(f'SELECT {quoted} FROM "{table}" ORDER BY 2, 1').fetchall()
+    if postgres:
+        cursor.execute("TRUNCATE " + ", ".join(f'"{table}"' for table, _columns in tables) + " CASCADE")
+    else:
+        for table, _columns in tables:
+            cursor.execute(f'DELETE FROM "{table}"')
+    cursor.close()
+    db.session.commit()
+    contacts = sorted(saved["contacts_contact"], key=lambda row: int(row[0]))
+    batches = max(1, -(-len(contacts) // imports.BATCH))
+
+    def part(rows, number):
+        size = -(-len(rows) // batches)
+        return rows[number * size:(number + 1) * size]
+
+    started = time.perf_counter()
+    for number in range(batches):
+        chunk = part(contacts, number)
+        with imports.search_index_in_bulk("contacts_contact", [int(chunk[0][0]), int(chunk[-1][0])]):
+            imports.bulk_rows("contacts_contact", imports.COLUMNS, chunk)
+        for table, columns in tables[1:]:
+            rows = part(saved[table], number)
+            if rows:
+                imports.bulk_rows(table, columns, rows)
+        imports.write_batch_commit()
+    elapsed = time.perf_counter() - started
+    print(f"{label} floor: the same {len(contacts):,} contacts, {len(saved['core_record_member']):,} managers and "
+          f"{len(saved['core_tag_link']):,} tag links written again in {elapsed:.2f} s = "
+          f"{len(contacts) / elapsed:,.0f} rows/s (the database's work alone)")
+
+
+def run_once(database_url: str, csv_path: Path, rows: int, bad: int, label: str, floor: bool = False) -> float:
     from core import db
     from core.records.models import FieldDefinition
     from core.testing import create_user
@@ -164,6 +219,8 @@ def run_once(database_url: str, csv_path: Path, rows: int, bad: int, label: str)
                   f"skipped {record.skipped_count:,}, errors {record.error_count:,} of {bad:,} planted; "
                   f"{contacts:,} contacts in the table); CPU of this process and its workers {cpu:.1f} s, "
                   f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+            if floor:
+                write_floor(label)
             db.session.remove()
             db.engine.dispose()
     return rows / elapsed
@@ -213,6 +270,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("KONTOR_TEST_DATABASE_URL")
                         or "postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--floor", action="store_true", help="also time the database's own work (see above)")
     args = parser.parse_args()
     os.environ.pop("KONTOR_TEST_DATABASE_URL", None)
     rng = random.Random(args.seed)
@@ -223,12 +281,12 @@ def main() -> None:
         print(f"{args.rows:,} rows, {csv_path.stat().st_size / 1e6:.1f} MB, {bad:,} with a deliberate error; "
               f"calibration: ContactSchema.load runs at {calibration():,.0f} rows/s now (~23,000 idle)")
         if args.backend in ("both", "sqlite"):
-            run_once(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", csv_path, args.rows, bad, "SQLite")
+            run_once(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", csv_path, args.rows, bad, "SQLite", args.floor)
         if args.backend in ("both", "postgresql"):
             url, drop = postgres_database(args.postgres)
             if url:
                 try:
-                    run_once(url, csv_path, args.rows, bad, "PostgreSQL")
+                    run_once(url, csv_path, args.rows, bad, "PostgreSQL", args.floor)
                 finally:
                     drop()
 
