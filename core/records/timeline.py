@@ -4,7 +4,9 @@ Every event of a record (created, updated with old and new values, status change
 deleted, converted, linked, manual history events, ...) is a ``TimelineEvent`` row.
 ``record_event`` writes one and tells the plugins through ``track_event``. For entity
 types with ``timeline=True`` the core writes created/updated/status_changed/deleted
-itself, from SQLAlchemy's flush (see ``_collect`` below), so no plugin can forget to.
+itself, from SQLAlchemy's flush (see ``_collect`` below), so no plugin can forget to; for
+the other entity types it only tells the plugins (``_tell``), so that, say, the tasks of a
+deleted record of any type lose their link.
 """
 from __future__ import annotations
 
@@ -79,19 +81,29 @@ def record_event(entity_type: str, record_id: int, action: str, user=None, summa
     """Add an event to the timeline of a record (part of the caller's transaction) and tell
     the plugins through ``track_event``. ``changes`` maps a field to ``(old, new)``;
     ``user`` defaults to the signed-in user."""
-    from core.declarations import RecordEvent
-    from core.runtime import kontor
-
-    changes = {name: [json_safe(old), json_safe(new)] for name, (old, new) in (changes or {}).items()}
+    changes = _safe_changes(changes or {})
     now = utcnow()
     row = TimelineEvent(entity_type=entity_type, record_id=record_id, action=action,
                         user_id=_acting_user_id(user), summary=summary or "", changes=changes,
                         category_id=category_id, occurred_at=occurred_at or now, created_at=now)
     db.session.add(row)
-    kontor.hook("track_event", event=RecordEvent(
-        entity_type=entity_type, record_id=record_id, action=action, user_id=row.user_id,
-        changes={name: tuple(pair) for name, pair in changes.items()}))
+    _tell(entity_type, record_id, action, row.user_id, changes)
     return row
+
+
+def _safe_changes(changes: dict) -> dict:
+    """``{field: (old, new)}`` as stored: ``{field: [old, new]}`` in JSON types."""
+    return {name: [json_safe(old), json_safe(new)] for name, (old, new) in changes.items()}
+
+
+def _tell(entity_type: str, record_id: int, action: str, user_id: int | None, changes: dict) -> None:
+    """Tell the plugins of a record event (``track_event``) without writing it anywhere."""
+    from core.declarations import RecordEvent
+    from core.runtime import kontor
+
+    kontor.hook("track_event", event=RecordEvent(
+        entity_type=entity_type, record_id=record_id, action=action, user_id=user_id,
+        changes={name: tuple(pair) for name, pair in changes.items()}))
 
 
 def forget(entity_type: str, record_id: int, keep_files: bool = False) -> None:
@@ -109,12 +121,12 @@ PENDING = "kontor_timeline_pending"
 
 
 def _tracked_types() -> dict:
-    """``{model class: entity type name}`` of the entity types with a timeline."""
+    """``{model class: entity type name}`` of every entity type."""
     if not has_app_context() or "kontor" not in current_app.extensions:
         return {}
     kontor = current_app.extensions["kontor"]
     return {declared.model: name for name, (_module, declared) in kontor.entity_types().items()
-            if declared.timeline and declared.model is not None}
+            if declared.model is not None}
 
 
 def _changes(obj) -> dict:
@@ -164,8 +176,16 @@ def _collect(session, flush_context) -> None:
 
 def _write(session, flush_context) -> None:
     pending = session.info.pop(PENDING, [])
+    if not pending:
+        return
+    from core.runtime import kontor
+
+    types = kontor.entity_types()
     for entity_type, record_id, action, changes in pending:
-        record_event(entity_type, record_id, action, changes=changes)
+        if types[entity_type][1].timeline:
+            record_event(entity_type, record_id, action, changes=changes)
+        else:
+            _tell(entity_type, record_id, action, _acting_user_id(None), _safe_changes(changes))
 
 
 def _discard(session, *args) -> None:

@@ -95,6 +95,25 @@ def test_track_event_tells_plugins(make_app):
         "created", "updated", "converted"]
 
 
+def test_plugins_hear_of_records_of_types_without_a_timeline_too(make_app):
+    """A type without a timeline gets no timeline rows, but ``track_event`` still tells the
+    plugins (e.g. the tasks of a deleted record lose their link)."""
+    app = make_app(PLUGINS=[gadgets, memo])
+    with app.app_context():
+        owner = create_user("owner@example.com", "Olga Owner", "owner", PASSWORD, language="en")
+        memo.CALLS.clear()
+        note = memo.Memo(title="Call back", owner_id=owner.id)
+        db.session.add(note)
+        db.session.commit()
+        note.title = "Call back today"
+        db.session.commit()
+        db.session.delete(note)
+        db.session.commit()
+        assert db.session.scalars(select(TimelineEvent).where(TimelineEvent.entity_type == "memo")).all() == []
+    assert [kwargs["action"] for hook, kwargs in memo.CALLS if hook == "track_event"] == [
+        "created", "updated", "deleted"]
+
+
 def test_history_categories_are_managed_by_the_owner(make_app):
     app, _ids = setup(make_app)
     owner = sign_in(app.test_client(), "owner@example.com", PASSWORD)
