@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import access, i18n, jobs, records, settings
 from core.auth import throttle
@@ -39,12 +40,19 @@ ENV_SETTINGS = {
     "LOGIN_LIMIT_ACCOUNT": str,
     "LOGIN_LIMIT_IP": str,
     "WEBFORM_LIMIT": str,
+    "PROXIES": lambda v: _count("PROXIES", v),
     "PLUGINS": lambda v: [p for p in v.split(",") if p.strip()],
 }
 
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 login_manager = LoginManager()
+
+
+def _count(name: str, value: str) -> int:
+    if not value.strip().isdigit():
+        raise ValueError(f"KONTOR_{name} must be a whole number (0 or more), not {value!r}")
+    return int(value)
 
 
 def _config_from_env() -> dict:
@@ -97,6 +105,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = normalize_url(settings["DATABASE_URL"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
+    if app.config.get("PROXIES"):
+        # Behind reverse proxies: the client's address and scheme from their X-Forwarded-*
+        # headers, trusted from that many proxies only (without proxies, anyone could send
+        # them): for the sign-in and web form limits and the audit log.
+        proxies = int(app.config["PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     base_url = app.config.get("BASE_URL", "")
     app.config["SESSION_COOKIE_SECURE"] = base_url.startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]

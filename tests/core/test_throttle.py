@@ -79,3 +79,46 @@ def test_with_redis_every_process_counts_the_same_failures(make_app):
         app.test_client().post("/login", data={"email": email, "password": "wrong-password"})
     blocked = second.test_client().post("/login", data={"email": email, "password": OWNER_PASSWORD}, headers=EN)
     assert blocked.status_code == 429 and _alert(blocked) == MESSAGE
+
+
+def test_behind_a_proxy_the_limits_and_the_audit_log_see_the_visitor(make_app, monkeypatch):
+    """KONTOR_PROXIES=1: X-Forwarded-For names the visitor; without it the header is ignored,
+    since anyone could send it."""
+    monkeypatch.setenv("KONTOR_PROXIES", "1")
+    app = make_app(LOGIN_LIMIT_IP="2 per 15 minutes")
+    with app.app_context():
+        create_user()
+    client = app.test_client()
+    for _n in range(2):
+        client.post("/login", data={"email": "owner@example.com", "password": "wrong-password"},
+                    headers={**EN, "X-Forwarded-For": "203.0.113.7"})
+    # The next visitor behind the same proxy is not blocked by the first one's failures ...
+    other = app.test_client().post("/login", data={"email": "owner@example.com", "password": OWNER_PASSWORD},
+                                   headers={**EN, "X-Forwarded-For": "198.51.100.20"})
+    assert other.status_code == 302
+    # ... the first one is.
+    blocked = client.post("/login", data={"email": "owner@example.com", "password": OWNER_PASSWORD},
+                          headers={**EN, "X-Forwarded-For": "203.0.113.7"})
+    assert blocked.status_code == 429
+    with app.app_context():
+        failed = db.session.execute(select(AuditEntry).where(AuditEntry.event == "login_failed")).scalars().all()
+        assert [entry.ip for entry in failed] == ["203.0.113.7", "203.0.113.7"]
+
+
+def test_without_a_proxy_forwarded_headers_are_ignored(make_app):
+    app = make_app()
+    with app.app_context():
+        create_user()
+    app.test_client().post("/login", data={"email": "owner@example.com", "password": "wrong-password"},
+                           headers={"X-Forwarded-For": "203.0.113.7"})
+    with app.app_context():
+        entry = db.session.execute(select(AuditEntry).where(AuditEntry.event == "login_failed")).scalar_one()
+        assert entry.ip == "127.0.0.1"
+
+
+def test_a_proxy_count_that_is_no_number_is_refused_at_start(make_app, monkeypatch):
+    import pytest
+
+    monkeypatch.setenv("KONTOR_PROXIES", "yes")
+    with pytest.raises(ValueError, match="KONTOR_PROXIES must be a whole number"):
+        make_app()
