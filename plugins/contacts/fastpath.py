@@ -23,6 +23,14 @@ hypothesis that whatever the fast path accepts, the schema accepts with the same
 
 The cells reach both paths the same way: ``Layout.raw`` turns a row's cells into the
 schema's input, and the fast path reads the same cells through the same layout.
+
+Type columns: Google Contacts writes each email and phone as a pair of columns, "Phone 1 -
+Type" ("* Mobile", "Work", "Home Fax", ...; "Label" in newer exports) and "Phone 1 - Value",
+and several values of one pair into one cell, split by " ::: ". ``Layout.kind_cells`` pairs
+a value cell with its type cell: the kind then comes from the type, row by row
+(``label_kind``; the column's mapped kind where the type says nothing we know), and every
+value of the cell becomes an item. The fast path leaves cells with several values to the
+schema.
 """
 from __future__ import annotations
 
@@ -36,11 +44,28 @@ from marshmallow import ValidationError, fields, validate
 from marshmallow.utils import missing
 
 from plugins.contacts.models import COMPANY, PERSON
-from plugins.contacts.schemas import DEFAULT_REGION, Phone
+from plugins.contacts.schemas import DEFAULT_REGION, EMAIL_KINDS, PHONE_KINDS, Phone
 
 # Where a column can go: a plain field of ContactSchema, or one of these.
 FIRST_NAME, LAST_NAME, COMPANY_NAME = "first_name", "last_name", "company"
 LISTS = ("emails", "phones", "websites")
+KINDS = {"emails": EMAIL_KINDS, "phones": PHONE_KINDS, "websites": ("website",)}
+SEPARATOR = ":::"  # several values in one cell (Google Contacts)
+
+# Words of type cells (Google Contacts, English and German) and the kind each names, in
+# the order they are looked for: "Work Fax" is a fax, "Mobile" not a home phone.
+LABEL_WORDS = (("fax", "fax"), ("mobil", "mobile"), ("handy", "mobile"), ("cell", "mobile"), ("work", "work"),
+               ("arbeit", "work"), ("geschäft", "work"), ("business", "work"), ("büro", "work"), ("home", "home"),
+               ("privat", "home"), ("personal", "home"), ("other", "other"), ("sonstig", "other"))
+
+
+def label_kind(label: str, kinds, default: str) -> str:
+    """The kind of ``kinds`` a type cell names ("* Mobile", "Work Fax", "Privat"), else ``default``."""
+    text = label.lower()
+    for word, kind in LABEL_WORDS:
+        if word in text:
+            return kind if kind in kinds else default
+    return default
 
 
 @dataclass
@@ -57,6 +82,7 @@ class Layout:
     emails: list[tuple[str, int]] = field(default_factory=list)
     phones: list[tuple[str, int]] = field(default_factory=list)
     websites: list[tuple[str, int]] = field(default_factory=list)
+    kind_cells: dict[int, int] = field(default_factory=dict)  # value cell -> its type cell
 
     def cell(self, cells, index):
         return cells[index] if index is not None else ""
@@ -83,15 +109,33 @@ class Layout:
             if cells[index]:
                 data[key] = cells[index]
         for key in LISTS:
-            items = [{"kind": kind, "value": cells[index]} for kind, index in getattr(self, key) if cells[index]]
+            items = [{"kind": kind, "value": value} for kind, value, _index in self.items(key, cells)]
             if items:
                 data[key] = items
         return data
 
+    def items(self, key: str, cells) -> list[tuple[str, str, int]]:
+        """``(kind, value, cell index)`` of every item of list ``key`` in this row."""
+        result = []
+        for kind, index in getattr(self, key):
+            value = cells[index]
+            if not value:
+                continue
+            kind_index = self.kind_cells.get(index)
+            if kind_index is None:
+                result.append((kind, value, index))
+                continue
+            labels = [label.strip() for label in cells[kind_index].split(SEPARATOR)]
+            for number, part in enumerate(part.strip() for part in value.split(SEPARATOR)):
+                if part:
+                    label = labels[min(number, len(labels) - 1)]
+                    result.append((label_kind(label, KINDS[key], kind), part, index))
+        return result
+
     def list_column(self, key: str, cells, position: int) -> int | None:
         """The cell index of the ``position``-th item of list ``key`` in this row's input."""
-        present = [index for _kind, index in getattr(self, key) if cells[index]]
-        return present[position] if position < len(present) else None
+        present = self.items(key, cells)
+        return present[position][2] if position < len(present) else None
 
 
 def _quiet(validator):
@@ -272,7 +316,8 @@ class FastPath:
         self.nested = {key: _Nested(schema.fields[key].inner.schema) for key in LISTS if getattr(layout, key)}
 
     def _column_checks(self, rows):
-        """Column by column: which rows pass every cell test, and the loaded list values."""
+        """Column by column: which rows pass every cell test, the loaded list values and,
+        for value cells with a type cell, each row's kind."""
         count = len(rows)
         good = [True] * count
         for index, test in self.tests:
@@ -281,23 +326,37 @@ class FastPath:
                 if value and not test(value):
                     good[position] = False
         loaded_lists = {}  # cell index -> [loaded value or None] per row
+        row_kinds = {}  # cell index with a type cell -> [kind] per row
         for key, nested in self.nested.items():
             for kind, index in getattr(self.layout, key):
                 if not nested.kind_test(kind):
                     good = [False] * count
+                kind_index = self.layout.kind_cells.get(index)
                 values = []
                 for position, row in enumerate(rows):
                     value = row[index]
                     if value:
-                        value = nested.value(value)
-                        if value is None:
-                            good[position] = False
+                        if kind_index is not None and (SEPARATOR in value or SEPARATOR in row[kind_index]):
+                            good[position] = False  # several values or types: the schema's
+                            value = None
+                        else:
+                            value = nested.value(value)
+                            if value is None:
+                                good[position] = False
                     values.append(value)
                 loaded_lists[index] = values
-        return good, loaded_lists
+                if kind_index is not None:
+                    row_kinds[index] = [label_kind(row[kind_index].strip(), KINDS[key], kind) for row in rows]
+        return good, loaded_lists, row_kinds
+
+    @staticmethod
+    def _items(nested, columns, loaded_lists, row_kinds, row, position) -> list[dict]:
+        """The loaded items of one list of one row."""
+        return [nested.item(row_kinds[index][position] if index in row_kinds else kind, loaded_lists[index][position])
+                for kind, index in columns if row[index]]
 
     def load_batch(self, rows: list[list[str]]) -> list[dict | None]:
-        good, loaded_lists = self._column_checks(rows)
+        good, loaded_lists, row_kinds = self._column_checks(rows)
         layout, defaults, factories = self.layout, self.defaults, self.factories
         first, last, company, strings = layout.first, layout.last, layout.company, layout.strings
         lists = [(key, self.nested[key], getattr(layout, key)) for key in self.nested]
@@ -324,8 +383,7 @@ class FastPath:
                 if value:
                     data[key] = value
             for key, nested, columns in lists:
-                data[key] = [nested.item(kind, loaded_lists[index][position])
-                             for kind, index in columns if row[index]]
+                data[key] = self._items(nested, columns, loaded_lists, row_kinds, row, position)
             try:
                 for validator in validators:
                     validator(data, many=False, partial=None)
@@ -419,7 +477,7 @@ class RowPath(FastPath):
                                for key in self.nested]
 
     def rows(self, batch: list[list[str]]) -> list[list | None]:
-        good, loaded_lists = self._column_checks(batch)
+        good, loaded_lists, row_kinds = self._column_checks(batch)
         layout, at, template = self.layout, self.at, self.template
         first, last, company = layout.first, layout.last, layout.company
         kind_at, name_at, first_at, last_at = at["kind"], at["name"], at["first_name"], at["last_name"]
@@ -446,7 +504,7 @@ class RowPath(FastPath):
                 if value:
                     values[value_at] = value
             for value_at, nested, columns, first_value_at in list_positions:
-                items = [nested.item(kind, loaded_lists[index][position]) for kind, index in columns if row[index]]
+                items = self._items(nested, columns, loaded_lists, row_kinds, row, position)
                 if items:
                     values[value_at] = json_items(items)
                     if first_value_at is not None:

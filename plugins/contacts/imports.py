@@ -20,6 +20,13 @@ Rows
     import creates it once and reuses it for later rows. Every good row is imported; every
     bad row is reported and skipped.
 
+Google Contacts
+    An email or phone column "... - Value" whose type column ("... - Type", or "... - Label"
+    in newer exports) is in the file takes each row's kind from that type ("* Mobile",
+    "Work Fax", "Privat"; the mapped kind where the type names none we know), and a cell
+    with several values (" ::: ") gives several entries (``fastpath.Layout.items``). Labels
+    and group memberships become tags, without Google's "myContacts".
+
 Duplicates
     A row matches an existing contact the user may change by its first email address, or
     else by its name (plus, for a person, its company). "skip" leaves the contact alone,
@@ -110,8 +117,8 @@ from core.records import fields as custom_fields
 from core.records import tags as tag_service
 from core.records.imports import MAX_BYTES, MAX_MB, ImportProblem, _cell
 from core.records.models import Tag, TagLink
-from plugins.contacts.fastpath import (COMPANY_NAME, FIRST_NAME, LAST_NAME, Layout, RowPath, as_row, row_fields,
-                                      json_texts, string_test, tag_parser)
+from plugins.contacts.fastpath import (COMPANY_NAME, FIRST_NAME, LAST_NAME, SEPARATOR, Layout, RowPath, as_row,
+                                      json_texts, row_fields, string_test, tag_parser)
 from plugins.contacts.models import COMPANY, PERSON, Contact, ContactImport, ImportChange, ImportRowError
 from plugins.contacts.schemas import ContactSchema, EMAIL_KINDS, PHONE_KINDS
 
@@ -191,8 +198,27 @@ SUGGESTIONS = {
     **dict.fromkeys(["notizen", "notiz", "bemerkung", "bemerkungen", "beschreibung", "notes", "note",
                      "description", "comment", "kommentar"], "description"),
     **dict.fromkeys(["währung", "currency"], "currency"),
-    **dict.fromkeys(["tags", "tag", "schlagwörter", "schlagworte", "kategorien", "categories", "labels"], TAGS),
+    **dict.fromkeys(["tags", "tag", "schlagwörter", "schlagworte", "kategorien", "categories", "labels",
+                     "group membership"], TAGS),
 }
+
+
+def _type_column(header: list[str], index: int) -> int | None:
+    """The column that holds the type of value column ``index`` ("Phone 1 - Type" or, in
+    newer Google exports, "Phone 1 - Label" for "Phone 1 - Value"), if the file has one."""
+    match = re.fullmatch(r"(.*\S)\s*-\s*value", header[index].strip(), re.IGNORECASE)
+    if match is None:
+        return None
+    wanted = {_key(f"{match.group(1)} - type"), _key(f"{match.group(1)} - label")}
+    return next((other for other, name in enumerate(header) if _key(name) in wanted), None)
+
+
+def _google_labels(text: str) -> str:
+    """Google Contacts' labels ("* myContacts ::: Kunde ::: * starred") as tags ("Kunde,
+    starred"): split at " ::: ", the "*" of its own labels dropped, and "myContacts" (every
+    contact has it) left out."""
+    names = [name.strip().lstrip("*").strip() for name in text.split(SEPARATOR)]
+    return ", ".join(name for name in names if name and name.lower() != "mycontacts")
 
 
 def suggest(headers: list[str], targets: dict[str, str], custom_keys: dict[str, str]) -> list[str]:
@@ -307,9 +333,17 @@ class Plan:
         used = sorted((int(index), target) for index, target in mapping.items()
                       if target and int(index) < len(header))
         self.columns = [index for index, _target in used]   # file column of each kept cell
+        # The type column of an email or phone column (Google Contacts), kept after them.
+        type_cells = {}  # kept cell of a value -> kept cell of its type
+        for position, (index, target) in enumerate(used):
+            type_index = _type_column(header, index) if target.startswith(("email:", "phone:")) else None
+            if type_index is not None:
+                if type_index not in self.columns:
+                    self.columns.append(type_index)
+                type_cells[position] = self.columns.index(type_index)
         self.width = len(header)
         self.keep = operator.itemgetter(*self.columns) if len(self.columns) > 1 else None
-        layout = Layout()
+        layout = Layout(kind_cells=type_cells)
         self.custom: list[tuple[str, int]] = []
         self.tags_cell = None
         self.countries = []
@@ -352,7 +386,7 @@ class Plan:
                                 if key not in mapped and d.default not in (None, "", [])}
         self.required_unmapped = [key for key, d in self.definitions.items() if d.required and key not in mapped
                                   and key not in self.custom_defaults]
-        labels = dict(zip(range(len(used)), (header[index] for index in self.columns)))
+        labels = dict(enumerate(header[index] for index in self.columns))
         self.cell_labels = labels   # kept cell -> the file's header of that column
         schema_fields = self.schema.fields
         self.field_labels = {name: str(field.metadata.get("label", name)) for name, field in schema_fields.items()}
@@ -377,6 +411,9 @@ class Plan:
         for position in self.countries:
             if cells[position]:
                 cells[position] = _Countries.code(cells[position])
+        tags = self.tags_cell
+        if tags is not None and ("*" in cells[tags] or SEPARATOR in cells[tags]):
+            cells[tags] = _google_labels(cells[tags])
         return cells
 
     def full_row(self, values: list) -> list:

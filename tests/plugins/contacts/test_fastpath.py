@@ -49,11 +49,59 @@ rows = st.tuples(cells(names), cells(names), cells(names), cells(st.text(max_siz
                  cells(phones), cells(phones), cells(websites)).map(list)
 
 
-def schema_result(schema, row):
+# Google Contacts: value cells paired with type cells, several values in one cell.
+TYPED = Layout(first=0, last=1, emails=[("work", 2)], phones=[("work", 3), ("mobile", 4)], kind_cells={2: 5, 3: 6})
+labels = st.one_of(st.just(""), st.sampled_from(["* Mobile", "Work", "Home", "Work Fax", "Privat", "Other", "Main",
+                                                 "Mobile ::: Work", "Handy", "* Home ::: Mobile"]),
+                   st.text(max_size=12))
+
+
+def several(strategy):
+    return st.one_of(strategy, st.lists(strategy, min_size=2, max_size=3).map(" ::: ".join))
+
+
+typed_rows = st.tuples(cells(names), cells(names), cells(several(emails)), cells(several(phones)), cells(phones),
+                       cells(labels), cells(labels)).map(list)
+
+
+def schema_result(schema, row, layout=LAYOUT):
     try:
-        return schema.load(LAYOUT.raw(row))
+        return schema.load(layout.raw(row))
     except ValidationError:
         return None
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(typed_rows, min_size=1, max_size=8))
+def test_with_type_columns_the_fast_path_still_accepts_only_what_the_schema_accepts(batch):
+    schema = ContactSchema()
+    fast = FastPath(schema, TYPED).load_batch(batch)
+    rows_fast = RowPath(schema, TYPED).rows(batch)
+    for row, loaded, values in zip(batch, fast, rows_fast):
+        expected = schema_result(schema, row, TYPED)
+        if loaded is not None:
+            assert expected is not None and loaded == expected, row
+        if values is not None:
+            assert expected is not None and values == as_row(row_fields(schema), expected), row
+
+
+def test_type_columns_give_each_value_its_kind():
+    schema = ContactSchema()
+    row = ["Emily", "Smith", "emily@smith.co.uk ::: emily@example.org", "0221 1234567 ::: 0171 2345678",
+           "", "* Home ::: Work", "Work ::: Mobile"]
+    loaded = schema.load(TYPED.raw(row))
+    assert loaded["emails"] == [{"kind": "home", "value": "emily@smith.co.uk"},
+                                {"kind": "work", "value": "emily@example.org"}]
+    assert loaded["phones"] == [{"kind": "work", "value": "+492211234567"},
+                                {"kind": "mobile", "value": "+491712345678"}]
+    # One value each: the fast path decides, with the type's kind (unknown types: the column's).
+    simple = ["Emily", "Smith", "emily@smith.co.uk", "0171 2345678", "0221 7654321", "Privat", "* Mobile"]
+    fast = FastPath(schema, TYPED).load_batch([simple])[0]
+    assert fast == schema.load(TYPED.raw(simple))
+    assert fast["emails"] == [{"kind": "home", "value": "emily@smith.co.uk"}]
+    assert [phone["kind"] for phone in fast["phones"]] == ["mobile", "mobile"]
+    assert FastPath(schema, TYPED).load_batch([["A", "B", "a@b.de", "", "", "Main", ""]])[0]["emails"][0]["kind"] \
+        == "work"
 
 
 @SETTINGS

@@ -18,7 +18,7 @@ from core.models import AuditEntry, RecordMember
 from core.records.models import FieldDefinition
 from core.records import tags as tag_service
 from plugins.contacts import imports
-from plugins.contacts.models import Contact, ContactImport
+from plugins.contacts.models import Contact, ContactImport, ImportRowError
 
 
 def _upload(client, content: bytes, name: str = "kontakte.csv"):
@@ -147,16 +147,50 @@ def test_google_contacts_export(contacts_app, client_for):
         "E-mail 1 - Value": "email:work", "E-mail 2 - Value": "email:home", "Phone 1 - Value": "phone:work",
         "Phone 2 - Value": "phone:mobile", "Address 1 - Street": "billing_street", "Address 1 - City": "billing_city",
         "Address 1 - Postal Code": "billing_postcode", "Address 1 - Country": "billing_country",
-        "Organization 1 - Name": "company", "Website 1 - Value": "website"}
+        "Organization 1 - Name": "company", "Website 1 - Value": "website", "Group Membership": "tags"}
     record = _record(contacts_app, import_id)
     assert (record.encoding, record.delimiter, record.created_count, record.error_count) == ("utf-8-sig", ",", 2, 0)
     contacts = _contacts(contacts_app)
     emily = contacts["Emily Smith"]
     assert emily.billing_country == "GB" and emily.billing_postcode == "SW1A 1AA"
-    assert [p["value"] for p in emily.phones] == ["+442079460958", "+491701234567"]
+    assert emily.phones == [{"kind": "work", "value": "+442079460958"}, {"kind": "mobile", "value": "+491701234567"}]
+    assert emily.emails == [{"kind": "work", "value": "emily@smith-trading.co.uk"},
+                            {"kind": "home", "value": "emily@example.org"}]
     assert emily.company_id == contacts["Smith Trading Ltd"].id
     assert contacts["Günther Groß"].billing_country == "DE"
     assert contacts["Günther Groß"].phone == "+4989123456"
+    with contacts_app.app_context():  # "* myContacts", Google's label of every contact, is no tag
+        assert tag_service.tags_of("contact", emily.id) == []
+
+
+# A newer Google Contacts export: "Label" columns, and several values of one label in one
+# cell, split by " ::: ".
+GOOGLE_LABELS = (
+    "First Name,Middle Name,Last Name,Nickname,Labels,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,"
+    "Phone 1 - Value,Phone 2 - Label,Phone 2 - Value,Organization Name\n"
+    "Anna,,Becker,,* myContacts ::: Kunde,* Privat,anna@example.org,Mobile ::: Work,"
+    "+49 170 1234567 ::: 0221 998877,Home Fax,0221 998878,Becker Bau GmbH\n"
+    "Ben,,Koch,,* myContacts,Work,ben@koch.de,Mobile,0151 2345678 ::: kaputt,,,\n"
+)
+
+
+def test_google_type_columns_give_each_email_and_phone_its_kind(contacts_app, client_for):
+    client = client_for("user")
+    import_id, form = run_import(client, GOOGLE_LABELS.encode("utf-8"), name="contacts.csv")
+    header = GOOGLE_LABELS.split("\n")[0].split(",")
+    chosen = {header[int(name[7:])]: target for name, target in form.items() if target}
+    assert chosen["Phone 1 - Value"] == "phone:work" and chosen["E-mail 1 - Value"] == "email:work"
+    record = _record(contacts_app, import_id)
+    assert (record.created_count, record.company_count, record.error_count) == (1, 1, 1)  # Ben's row: an error
+    anna = _contacts(contacts_app)["Anna Becker"]
+    assert anna.emails == [{"kind": "home", "value": "anna@example.org"}]
+    with contacts_app.app_context():  # Google's own "myContacts" label is no tag
+        assert [tag.name for tag in tag_service.tags_of("contact", anna.id)] == ["Kunde"]
+    assert anna.phones == [{"kind": "mobile", "value": "+491701234567"}, {"kind": "work", "value": "+49221998877"},
+                           {"kind": "fax", "value": "+49221998878"}]
+    with contacts_app.app_context():
+        error = db.session.execute(select(ImportRowError).where(ImportRowError.import_id == import_id)).scalar_one()
+    assert (error.row, error.column) == (3, "Phone 1 - Value")
 
 
 ENGLISH_OUTLOOK = (
