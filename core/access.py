@@ -139,6 +139,11 @@ def _group_ids(user) -> frozenset[int]:
     return cache[user.id]
 
 
+def _in_groups(user, groups) -> bool:
+    """Whether ``user`` is in one of ``groups``; the database is asked only if there are any."""
+    return bool(groups) and bool(_group_ids(user) & groups)
+
+
 def _is_staff(user) -> bool:
     from core.auth.models import User
 
@@ -151,8 +156,7 @@ def is_module_admin(user, module: str) -> bool:
     if user.is_owner:
         return True
     rules = _rules()
-    return user.id in rules.admin_users.get(module, ()) or bool(
-        _group_ids(user) & rules.admin_groups.get(module, frozenset()))
+    return user.id in rules.admin_users.get(module, ()) or _in_groups(user, rules.admin_groups.get(module))
 
 
 def can_use_module(user, module: str) -> bool:
@@ -164,7 +168,7 @@ def can_use_module(user, module: str) -> bool:
     if user.is_owner or module not in rules.restricted:
         return True
     return (user.id in rules.access_users.get(module, ())
-            or bool(_group_ids(user) & rules.access_groups.get(module, frozenset()))
+            or _in_groups(user, rules.access_groups.get(module))
             or is_module_admin(user, module))
 
 
@@ -199,7 +203,7 @@ def has_permission(user, permission: str, record=None) -> bool:
     rules = _rules()
     roles = {"user", "module_admin"} if is_module_admin(user, module) else {"user"}
     granted_roles = set(declared[permission].roles) | rules.role_grants.get(permission, frozenset())
-    return bool(roles & granted_roles) or bool(_group_ids(user) & rules.group_grants.get(permission, frozenset()))
+    return bool(roles & granted_roles) or _in_groups(user, rules.group_grants.get(permission))
 
 
 def local_path(target: str | None, prefix: str = "/") -> str | None:
