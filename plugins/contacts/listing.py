@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext, to_utc
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, true
 
 from core import access, db, records, require, settings
 from core.access import has_permission
@@ -190,15 +190,21 @@ def contact_page(user, args, page_size: int) -> ContactPage:
     companies, writable, tag_names = {}, set(), {}
     if ids:
         tag_names = tags.names_by_record(ENTITY, ids)
-        # Only what may be changed gets the edit and delete entries of the row menu.
+        # Only what may be changed gets the edit and delete entries of the row menu; a
+        # person's company is named only if the user may see it too. One query for both.
         may_edit = access.query_condition(user, "contacts.edit", ENTITY)
-        writable = set(ids) if may_edit is None else set(db.session.execute(
-            select(Contact.id).where(Contact.id.in_(ids), may_edit)).scalars())
-    if company_ids:
-        # A person's company is named only if the user may see it too.
-        companies = dict(db.session.execute(access.filter_query(
-            select(Contact.id, Contact.name).where(Contact.id.in_(company_ids)), user, "contacts.view",
-            ENTITY)).all())
+        on_page = set(ids)
+        writable = on_page if may_edit is None else set()
+        wanted = company_ids if may_edit is None else company_ids | on_page
+        if wanted:
+            editable = (true() if may_edit is None else may_edit).label("editable")
+            for contact_id, name, may_change in db.session.execute(access.filter_query(
+                    select(Contact.id, Contact.name, editable).where(Contact.id.in_(wanted)), user, "contacts.view",
+                    ENTITY)):
+                if contact_id in company_ids:
+                    companies[contact_id] = name
+                if may_change and contact_id in on_page:
+                    writable.add(contact_id)
     return ContactPage(page=page, filters=filters, tag_names=tag_names, companies=companies, writable=writable)
 
 

@@ -240,6 +240,18 @@ def test_the_row_menu_offers_edit_and_delete_where_the_user_may_change_the_conta
     assert f"/contacts/{readable}/edit" in html  # the owner may change everything
 
 
+def test_a_persons_company_is_named_only_to_who_may_see_it(contacts_app, client_for):
+    secret, shared = add(contacts_app, {"name": "Geheim GmbH", "kind": "company", "access_mode": "private"},
+                         {"name": "Offen AG", "kind": "company"})
+    add(contacts_app, {"name": "Paul Probst", "company_id": secret}, {"name": "Petra Pohl", "company_id": shared})
+    company_line = '<div class="small text-body-secondary">{}</div>'.format
+    _ids, _next, html = shown(client_for("user"), "/contacts/")
+    assert "Paul Probst" in html and "Geheim GmbH" not in html
+    assert company_line("Offen AG") in html
+    _ids, _next, html = shown(client_for("owner"), "/contacts/")
+    assert company_line("Geheim GmbH") in html and company_line("Offen AG") in html
+
+
 # Group operations
 
 
