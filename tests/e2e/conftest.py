@@ -94,6 +94,21 @@ class LiveServer:
             create_user(email=email, name=name, password=password, **extra)
 
 
+def open_tab(page, name: str, exact: bool = False):
+    """Open a (Bootstrap) tab and wait for its panel's fade-in; returns the panel. Waits for
+    the page's scripts first: a click that comes before Bootstrap has loaded (a busy
+    machine, tests in parallel) selects nothing."""
+    from playwright.sync_api import expect
+
+    page.wait_for_load_state("load")
+    tab = page.get_by_role("tab", name=name, exact=exact)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    panel = page.locator(f"#{tab.get_attribute('aria-controls')}")
+    expect(panel).to_have_css("opacity", "1")
+    return panel
+
+
 @contextlib.contextmanager
 def serve(app: Flask):
     """Serve ``app`` on a free port of 127.0.0.1 by werkzeug in a background thread."""

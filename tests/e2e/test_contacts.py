@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.conftest import open_tab
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixture skips (or fails on CI) with install instructions
@@ -20,15 +22,6 @@ def live_server(make_app):
 
     with serve(make_app(WTF_CSRF_ENABLED=True)) as server:
         yield server
-
-
-def open_tab(page, name: str):
-    tab = page.get_by_role("tab", name=name, exact=True)
-    tab.click()
-    expect(tab).to_have_attribute("aria-selected", "true")
-    panel = page.locator(f"#{tab.get_attribute('aria-controls')}")
-    expect(panel).to_have_css("opacity", "1")
-    return panel
 
 
 def test_a_company_two_persons_and_the_customer_overview(owner_page, screenshot):
@@ -77,15 +70,15 @@ def test_a_company_two_persons_and_the_customer_overview(owner_page, screenshot)
     tabs = page.locator("#customer-tabs [role=tab]")
     expect(tabs).to_have_text(["Profile", "Persons", "Notes", "Files", "Reminders", "Tasks", "Timeline",
                                "Dependencies", "Map"])
-    expect(open_tab(page, "Persons")).to_contain_text("+49 221 1234567")
-    notes = open_tab(page, "Notes")
+    expect(open_tab(page, "Persons", exact=True)).to_contain_text("+49 221 1234567")
+    notes = open_tab(page, "Notes", exact=True)
     notes.get_by_label("New note").fill("Zahlt immer pünktlich.")
     notes.get_by_role("button", name="Add note").click()
     # The note form leads to the company's page; the overview shows the note as well.
     expect(page.locator("#notes")).to_contain_text("Zahlt immer pünktlich.")
     page.get_by_role("link", name="Customer overview").click()
-    expect(open_tab(page, "Notes")).to_contain_text("Zahlt immer pünktlich.")
-    map_tab = open_tab(page, "Map")
+    expect(open_tab(page, "Notes", exact=True)).to_contain_text("Zahlt immer pünktlich.")
+    map_tab = open_tab(page, "Map", exact=True)
     expect(map_tab.get_by_role("link", name="Open in OpenStreetMap")).to_have_attribute(
         "href", "https://www.openstreetmap.org/?mlat=50.937500&mlon=6.960300#map=16/50.937500/6.960300")
     screenshot(page, "customer-overview")

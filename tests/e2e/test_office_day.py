@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_tab, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -84,7 +84,7 @@ def test_a_day_at_the_office(live_server, new_page, screenshot):
     page.get_by_role("link", name="Müller Bau GmbH", exact=True).click()
     page.get_by_role("link", name="Kundenübersicht").click()
     expect(page.locator("#customer-name")).to_have_text("Müller Bau GmbH")
-    page.get_by_role("tab", name="Personen", exact=True).click()
+    open_tab(page, "Personen", exact=True)
     expect(page.locator("#company-persons")).to_contain_text("Anna Müller")
     expect(page.locator("#company-persons")).to_contain_text("Bernd Schulz")
     expect(page.get_by_role("tab", name="Aufgaben")).to_be_visible()

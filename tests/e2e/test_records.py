@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import serve
+from tests.e2e.conftest import open_tab, serve
 
 try:
     from playwright.sync_api import expect
@@ -24,16 +24,6 @@ def live_server(make_app):
 
     with serve(make_app(PLUGINS=[memo, gadgets], WTF_CSRF_ENABLED=True)) as server:
         yield server
-
-
-def open_tab(page, name: str):
-    """Open a tab of the record panel and wait for its fade-in; returns the tab's panel."""
-    tab = page.get_by_role("tab", name=name)
-    tab.click()
-    expect(tab).to_have_attribute("aria-selected", "true")
-    panel = page.locator(f"#{tab.get_attribute('aria-controls')}")
-    expect(panel).to_have_css("opacity", "1")
-    return panel
 
 
 def new_gadget(page, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import serve
+from tests.e2e.conftest import open_tab, serve
 
 try:
     from playwright.sync_api import expect
@@ -105,5 +105,5 @@ def test_create_a_task_for_three_selected_contacts(owner_page, screenshot):
 
     # Each contact shows its task in its "Tasks" tab.
     page.get_by_role("link", name="Bert Brandt").click()
-    page.get_by_role("tab", name="Tasks").click()
+    open_tab(page, "Tasks")
     expect(page.locator("#record-tasks")).to_contain_text("Send the Christmas card")
