@@ -221,13 +221,19 @@ def _google_labels(text: str) -> str:
     return ", ".join(name for name in names if name and name.lower() != "mycontacts")
 
 
+# Google's further numbered pairs ("Phone 4 - Value"); their type column gives the kind.
+NUMBERED = {"e mail": "email:other", "phone": "phone:other"}
+NUMBERED_HEADER = re.compile(r"(e mail|phone) [0-9]+ value")
+
+
 def suggest(headers: list[str], targets: dict[str, str], custom_keys: dict[str, str]) -> list[str]:
     """The suggested target of every column ("" for none); a single-column target is
     suggested for its first column only."""
     taken, result = set(), []
     for header in headers:
         key = _key(header)
-        target = SUGGESTIONS.get(key) or custom_keys.get(key, "")
+        numbered = NUMBERED_HEADER.fullmatch(key)
+        target = SUGGESTIONS.get(key) or custom_keys.get(key, "") or (NUMBERED[numbered.group(1)] if numbered else "")
         if target and target in taken and ":" not in target and target != "website":
             target = ""
         if target and target not in targets:

@@ -167,10 +167,10 @@ def test_google_contacts_export(contacts_app, client_for):
 # cell, split by " ::: ".
 GOOGLE_LABELS = (
     "First Name,Middle Name,Last Name,Nickname,Labels,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,"
-    "Phone 1 - Value,Phone 2 - Label,Phone 2 - Value,Organization Name\n"
+    "Phone 1 - Value,Phone 2 - Label,Phone 2 - Value,Organization Name,Phone 4 - Label,Phone 4 - Value\n"
     "Anna,,Becker,,* myContacts ::: Kunde,* Privat,anna@example.org,Mobile ::: Work,"
-    "+49 170 1234567 ::: 0221 998877,Home Fax,0221 998878,Becker Bau GmbH\n"
-    "Ben,,Koch,,* myContacts,Work,ben@koch.de,Mobile,0151 2345678 ::: kaputt,,,\n"
+    "+49 170 1234567 ::: 0221 998877,Home Fax,0221 998878,Becker Bau GmbH,Pager,0221 998879\n"
+    "Ben,,Koch,,* myContacts,Work,ben@koch.de,Mobile,0151 2345678 ::: kaputt,,,,,\n"
 )
 
 
@@ -180,6 +180,7 @@ def test_google_type_columns_give_each_email_and_phone_its_kind(contacts_app, cl
     header = GOOGLE_LABELS.split("\n")[0].split(",")
     chosen = {header[int(name[7:])]: target for name, target in form.items() if target}
     assert chosen["Phone 1 - Value"] == "phone:work" and chosen["E-mail 1 - Value"] == "email:work"
+    assert chosen["Phone 4 - Value"] == "phone:other"
     record = _record(contacts_app, import_id)
     assert (record.created_count, record.company_count, record.error_count) == (1, 1, 1)  # Ben's row: an error
     anna = _contacts(contacts_app)["Anna Becker"]
@@ -187,7 +188,7 @@ def test_google_type_columns_give_each_email_and_phone_its_kind(contacts_app, cl
     with contacts_app.app_context():  # Google's own "myContacts" label is no tag
         assert [tag.name for tag in tag_service.tags_of("contact", anna.id)] == ["Kunde"]
     assert anna.phones == [{"kind": "mobile", "value": "+491701234567"}, {"kind": "work", "value": "+49221998877"},
-                           {"kind": "fax", "value": "+49221998878"}]
+                           {"kind": "fax", "value": "+49221998878"}, {"kind": "other", "value": "+49221998879"}]
     with contacts_app.app_context():
         error = db.session.execute(select(ImportRowError).where(ImportRowError.import_id == import_id)).scalar_one()
     assert (error.row, error.column) == (3, "Phone 1 - Value")
