@@ -1292,8 +1292,11 @@ def mapping(import_id: int):
         selected = [record.mapping.get(str(index), "") for index in range(len(header))]
     else:
         selected = suggest(header, targets, custom_keys)
+    # Value columns whose kind comes from a type column (Google Contacts), for a hint.
+    type_columns = {index: header[found] for index in range(len(header))
+                    if (found := _type_column(header, index)) is not None}
     return render_template("contacts/import/mapping.html", record=record, header=header, preview=preview,
-                           targets=list(targets.items()), selected=selected, errors=errors,
+                           targets=list(targets.items()), selected=selected, errors=errors, type_columns=type_columns,
                            duplicate_choices=DUPLICATE_CHOICES,
                            duplicates=request.form.get("duplicates", record.duplicates),
                            dry_run=request.form.get("dry_run") == "1" if request.method == "POST" else record.dry_run,

@@ -176,6 +176,10 @@ GOOGLE_LABELS = (
 
 def test_google_type_columns_give_each_email_and_phone_its_kind(contacts_app, client_for):
     client = client_for("user")
+    upload = _upload(client, GOOGLE_LABELS.encode("utf-8"), "contacts.csv")
+    page = client.get(f"/contacts/import/{_import_id(upload)}/mapping", headers={"Accept-Language": "de"})
+    assert "Bei E-Mail oder Telefon kommt die Art in jeder Zeile aus der Spalte „Phone 1 - Label“." in \
+        page.get_data(as_text=True)
     import_id, form = run_import(client, GOOGLE_LABELS.encode("utf-8"), name="contacts.csv")
     header = GOOGLE_LABELS.split("\n")[0].split(",")
     chosen = {header[int(name[7:])]: target for name, target in form.items() if target}
